@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config';
+import type { Database } from './db/client';
+import { registerErrorHandling, sendProblem } from './http/error-handler';
+import { registerOpenApi } from './http/openapi';
+import { problemType, statusTitle } from './http/problems';
+import { claimRoutes } from './modules/claims/claim-routes';
+import { healthRoutes } from './modules/health/health-routes';
+import { incidentRoutes } from './modules/incidents/incident-routes';
+import { sourceRoutes } from './modules/sources/source-routes';
+import { createServices } from './services';
+
+export interface AppOptions {
+  config: Pick<Config, 'BODY_LIMIT' | 'LOG_LEVEL'>;
+  database: Database;
+  /** Overrides the logger (tests pass false). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
+      censor: '[redacted]',
+    },
+    ...(process.stdout.isTTY
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } }
+      : {}),
+  };
+}
+
+/** Builds the whole API as a Fastify instance; it neither listens nor migrates, so tests can build many. */
+export async function buildApp({ config, database, logger }: AppOptions) {
+  const app = Fastify({
+    logger: logger ?? loggerOptions(config.LOG_LEVEL),
+    bodyLimit: config.BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // Closing is answered below as problem+json instead of Fastify's own body.
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  // Only JSON bodies: text/plain is refused with 415 rather than parsed into a string.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      return sendProblem(reply, request, {
+        type: problemType('unavailable'),
+        title: statusTitle(503),
+        status: 503,
+        detail: 'The server is shutting down; retry shortly.',
+      });
+    }
+  });
+
+  await registerOpenApi(app);
+
+  const services = createServices(database.db);
+
+  await app.register(healthRoutes, { database });
+  await app.register(
+    async (v1) => {
+      await v1.register(sourceRoutes, { service: services.sources });
+      await v1.register(incidentRoutes, { service: services.incidents });
+      await v1.register(claimRoutes, { service: services.claims, incidents: services.incidents });
+    },
+    { prefix: '/v1' },
+  );
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,140 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { CONSTRAINT_RULES, findPgError } from '../db/constraints';
+import { ProblemError, problemType, statusTitle, type FieldError, type Problem } from './problems';
+
+const LOCATIONS: Record<string, string> = {
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+  body: 'body',
+};
+
+function validationProblem(err: FastifyError): Problem {
+  const location = LOCATIONS[err.validationContext ?? 'body'] ?? 'body';
+  const errors: FieldError[] = (err.validation ?? []).map((v) => {
+    const pointer = v.instancePath
+      .split('/')
+      .filter(Boolean)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const params = (v.params ?? {}) as { issue?: { code?: string; keys?: string[] } };
+    // zod reports unknown keys on the parent object; name the key itself.
+    if (params.issue?.code === 'unrecognized_keys' && params.issue.keys?.length) {
+      return {
+        path: [location, ...pointer, ...params.issue.keys].join('.'),
+        message: v.message ?? 'not allowed',
+      };
+    }
+    return { path: [location, ...pointer].join('.'), message: v.message ?? 'invalid' };
+  });
+  return {
+    type: problemType('validation'),
+    title: 'Invalid request',
+    status: 400,
+    detail: `The request ${location === 'body' ? 'body' : location} is not valid: ${errors.length} problem(s), listed in errors.`,
+    errors,
+  };
+}
+
+/** Maps any thrown error to the problem the client sees; 5xx never carries internal detail. */
+export function toProblem(err: unknown, requestId: string): Problem {
+  if (err instanceof ProblemError) {
+    return {
+      type: problemType(err.slug),
+      title: err.extra.title ?? statusTitle(err.status),
+      status: err.status,
+      detail: err.message,
+      ...(err.extra.constraint ? { constraint: err.extra.constraint } : {}),
+      ...(err.extra.errors ? { errors: err.extra.errors } : {}),
+    };
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) return validationProblem(err as FastifyError);
+
+  const pgError = findPgError(err);
+  if (pgError) {
+    const rule = pgError.constraint ? CONSTRAINT_RULES[pgError.constraint] : undefined;
+    if (rule) {
+      return {
+        type: problemType(rule.status === 409 ? 'conflict' : 'unprocessable'),
+        title: statusTitle(rule.status),
+        status: rule.status,
+        detail: rule.detail,
+        constraint: pgError.constraint,
+        ...(rule.path ? { errors: [{ path: rule.path, message: rule.detail }] } : {}),
+      };
+    }
+    // Data exceptions (class 22): a value the database cannot hold, e.g. out of range.
+    if (pgError.code.startsWith('22')) {
+      return {
+        type: problemType('validation'),
+        title: 'Invalid request',
+        status: 400,
+        detail: 'A value in the request cannot be stored (out of range or malformed).',
+      };
+    }
+    if (['08000', '08001', '08003', '08006', '57P01', '57P03', '53300'].includes(pgError.code)) {
+      return {
+        type: problemType('unavailable'),
+        title: statusTitle(503),
+        status: 503,
+        detail: 'The database is not reachable right now; retry later.',
+      };
+    }
+  }
+
+  const statusCode = (err as { statusCode?: unknown }).statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const message = err instanceof Error ? err.message : statusTitle(statusCode);
+    return {
+      type: problemType(slugForStatus(statusCode)),
+      title: statusTitle(statusCode),
+      status: statusCode,
+      detail: message.replace(/^FST_\w+:\s*/, ''),
+    };
+  }
+  return {
+    type: problemType('internal'),
+    title: statusTitle(500),
+    status: 500,
+    detail: `An unexpected error occurred. It has been logged with request id ${requestId}.`,
+  };
+}
+
+function slugForStatus(status: number): string {
+  switch (status) {
+    case 400:
+      return 'bad-request';
+    case 404:
+      return 'not-found';
+    case 413:
+      return 'body-too-large';
+    case 415:
+      return 'unsupported-media-type';
+    default:
+      return `http-${status}`;
+  }
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem) {
+  return reply
+    .status(problem.status)
+    .type('application/problem+json')
+    .send({ ...problem, instance: request.url.split('?')[0], request_id: String(request.id) });
+}
+
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((err, request, reply) => {
+    const problem = toProblem(err, String(request.id));
+    if (problem.status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ status: problem.status, detail: problem.detail }, 'request rejected');
+    return sendProblem(reply, request, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, {
+      type: problemType('not-found'),
+      title: statusTitle(404),
+      status: 404,
+      detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
+    }),
+  );
+}

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const { version } = JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as {
+  version: string;
+};
+
+export const OPENAPI_INFO = {
+  title: 'Corroborate API',
+  version,
+  summary:
+    'A verified-incident database: incidents, the sources that report them, and the claims each source makes.',
+  description: [
+    'Every claim is kept with its provenance; each incident’s status and casualty range are derived from its',
+    'accepted claims. Errors are RFC 9457 problem details (`application/problem+json`). Lists use keyset',
+    'pagination: pass `next_cursor` back as `cursor`, or follow the `Link: rel="next"` header.',
+  ].join(' '),
+  license: { name: 'AGPL-3.0-or-later', identifier: 'AGPL-3.0-or-later' },
+};
+
+/** Generates the OpenAPI 3.1 document from the route schemas, serves it and the interactive docs. */
+export async function registerOpenApi(app: FastifyInstance) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: OPENAPI_INFO,
+      servers: [{ url: '/', description: 'This server' }],
+      tags: [
+        { name: 'incidents', description: 'What happened: the unit of record' },
+        { name: 'sources', description: 'Who speaks' },
+        { name: 'claims', description: 'What one source says about one incident' },
+        { name: 'operations', description: 'Health and readiness' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (input) =>
+      pruneUnusedComponents(jsonSchemaTransformObject(input) as OpenApiDocument) as ReturnType<
+        typeof jsonSchemaTransformObject
+      >,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+type OpenApiDocument = { components?: { schemas?: Record<string, unknown> } } & Record<string, unknown>;
+
+/**
+ * The zod transform emits an input and an output variant of every named schema; keep only the components
+ * that some operation reaches, so generated clients get no dead types.
+ */
+export function pruneUnusedComponents<T extends OpenApiDocument>(document: T): T {
+  const schemas = document.components?.schemas;
+  if (!schemas) return document;
+  const reached = new Set<string>();
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')) {
+        const name = value.slice('#/components/schemas/'.length);
+        if (!reached.has(name)) {
+          reached.add(name);
+          visit(schemas[name]);
+        }
+      } else visit(value);
+    }
+  };
+  visit({ ...document, components: { ...document.components, schemas: {} } });
+  document.components!.schemas = Object.fromEntries(
+    Object.entries(schemas).filter(([name]) => reached.has(name)),
+  );
+  return document;
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/** RFC 9457 problem details; `errors` lists each invalid input for validation problems. */
+export const problemSchema = z
+  .object({
+    type: z.string().describe('URI reference identifying the problem type'),
+    title: z.string().describe('Short summary of the problem type'),
+    status: z.number().int().describe('The HTTP status code'),
+    detail: z.string().describe('Explanation specific to this occurrence'),
+    instance: z.string().optional().describe('The request path this problem occurred on'),
+    request_id: z.string().optional().describe('Quote it when reporting a problem'),
+    constraint: z.string().optional().describe('The data rule that was violated, for conflicts'),
+    errors: z
+      .array(
+        z.object({
+          path: z.string().describe('Where the invalid value is, e.g. body.killed or query.limit'),
+          message: z.string(),
+        }),
+      )
+      .optional(),
+  })
+  .meta({ id: 'Problem' });
+
+export type Problem = z.infer<typeof problemSchema>;
+export type FieldError = { path: string; message: string };
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const statusTitle = (status: number) =>
+  TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+
+/** Problem type URIs, relative to the API root; README lists what each means. */
+export const problemType = (slug: string) => `/problems/${slug}`;
+
+/** A failure the client can act on; the error handler renders it as problem+json. */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    detail: string,
+    readonly extra: { errors?: FieldError[]; constraint?: string; title?: string } = {},
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+}
+
+export class NotFoundError extends ProblemError {
+  constructor(resource: string, id: string) {
+    super(404, 'not-found', `No ${resource} with id ${id}.`);
+  }
+}
+
+export class ConflictError extends ProblemError {
+  constructor(detail: string, constraint?: string) {
+    super(409, 'conflict', detail, constraint ? { constraint } : {});
+  }
+}
+
+/** Well-formed input that cannot be applied, e.g. a reference to a record that does not exist. */
+export class UnprocessableError extends ProblemError {
+  constructor(detail: string, errors: FieldError[] = []) {
+    super(422, 'unprocessable', detail, errors.length ? { errors } : {});
+  }
+}
+
+const problemContent = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is malformed or fails validation; `errors` lists each invalid input.',
+  404: 'No such record (or it was deleted).',
+  409: 'The change conflicts with a data rule or with records that depend on this one.',
+  413: 'The request body is larger than the server accepts.',
+  415: 'The request body is not application/json.',
+  422: 'The request is valid but refers to something that does not exist or cannot be used.',
+  500: 'An unexpected error; nothing internal is disclosed, the request id identifies it in the logs.',
+  503: 'The database cannot be reached.',
+};
+
+type ProblemStatus = 400 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+
+/** Response declarations for the problem statuses a route can answer with. */
+export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
+  const all = [...new Set<ProblemStatus>([400, 500, ...statuses])];
+  return Object.fromEntries(all.map((s) => [s, problemContent(DESCRIPTIONS[s] ?? statusTitle(s))])) as Record<
+    S | 400 | 500,
+    ReturnType<typeof problemContent>
+  >;
+}
+
+/** Problem statuses every route with a JSON body can answer with. */
+export const BODY_PROBLEMS = [413, 415] as const;

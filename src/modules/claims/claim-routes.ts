@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { registerCrudRoutes } from '../../http/crud-routes';
+import { idParams } from '../../http/fields';
+import { sendPage } from '../../http/pagination';
+import { problemResponses } from '../../http/problems';
+import { jsonResponse } from '../../http/responses';
+import type { IncidentService } from '../incidents/incident-service';
+import type { ClaimService } from './claim-service';
+import {
+  claimCreateSchema,
+  claimListQuery,
+  claimPageSchema,
+  claimPatchSchema,
+  claimSchema,
+  incidentClaimListQuery,
+} from './claim-schemas';
+
+export async function claimRoutes(
+  app: FastifyInstance,
+  { service, incidents }: { service: ClaimService; incidents: Pick<IncidentService, 'assertLive'> },
+) {
+  registerCrudRoutes(app, {
+    collection: 'claims',
+    singular: 'Claim',
+    plural: 'Claims',
+    schemas: {
+      item: claimSchema,
+      create: claimCreateSchema,
+      patch: claimPatchSchema,
+      listQuery: claimListQuery,
+      page: claimPageSchema,
+    },
+    service,
+    descriptions: {
+      list: 'Claims in the order they were recorded, keyset-paginated.',
+      create:
+        'Records what one source says about one incident. The incident and source must exist (422 otherwise); the incident’s status and casualties are recomputed in the same transaction.',
+      update:
+        'Partial update, including review (review_status, review_note). The incident’s status and casualties are recomputed in the same transaction.',
+      remove: 'Soft delete: the claim is kept, stops appearing and stops counting towards its incident.',
+    },
+  });
+
+  app.withTypeProvider<ZodTypeProvider>().route({
+    method: 'GET',
+    url: '/incidents/:id/claims',
+    schema: {
+      operationId: 'listIncidentClaims',
+      tags: ['claims', 'incidents'],
+      summary: 'List the claims about an incident',
+      description: 'The same filters as /v1/claims, for the incident named in the path.',
+      params: idParams,
+      querystring: incidentClaimListQuery,
+      response: {
+        200: jsonResponse(claimPageSchema, 'A page of the incident’s claims'),
+        ...problemResponses(404),
+      },
+    },
+    handler: async (request, reply) => {
+      await incidents.assertLive(request.params.id);
+      return sendPage(
+        request,
+        reply,
+        await service.list({ ...request.query, incident_id: request.params.id }),
+      );
+    },
+  });
+}

@@ -1,0 +1,142 @@
+import type { Db, Executor } from '../../db/client';
+import type { ClaimRow, NewClaimRow } from '../../db/schema';
+import { iso, isoOrNull } from '../../http/fields';
+import { NotFoundError, UnprocessableError } from '../../http/problems';
+import type { IncidentRepository } from '../incidents/incident-repository';
+import type { IncidentTruth } from '../incidents/incident-truth';
+import type { SourceRepository } from '../sources/source-repository';
+import type { ClaimRepository } from './claim-repository';
+import type { ClaimCreate, ClaimDto, ClaimListQuery, ClaimPatch } from './claim-schemas';
+
+export function toClaimDto(r: ClaimRow): ClaimDto {
+  return {
+    id: r.id,
+    incident_id: r.incidentId,
+    source_id: r.sourceId,
+    stance: r.stance as ClaimDto['stance'],
+    statement: r.statement,
+    language: r.language,
+    translation: r.translation,
+    published_at: isoOrNull(r.publishedAt),
+    url: r.url,
+    archived_url: r.archivedUrl,
+    content_sha256: r.contentSha256,
+    killed: r.killed,
+    killed_civilians: r.killedCivilians,
+    killed_combatants: r.killedCombatants,
+    injured: r.injured,
+    detained: r.detained,
+    missing: r.missing,
+    figures_are_minimum: r.figuresAreMinimum,
+    credibility: r.credibility,
+    review_status: r.reviewStatus as ClaimDto['review_status'],
+    review_note: r.reviewNote,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+    version: r.version,
+    deleted_at: isoOrNull(r.deletedAt),
+  };
+}
+
+function columns(input: ClaimPatch): Partial<NewClaimRow> {
+  const map: [keyof ClaimPatch, keyof NewClaimRow][] = [
+    ['stance', 'stance'],
+    ['statement', 'statement'],
+    ['language', 'language'],
+    ['translation', 'translation'],
+    ['url', 'url'],
+    ['archived_url', 'archivedUrl'],
+    ['content_sha256', 'contentSha256'],
+    ['killed', 'killed'],
+    ['killed_civilians', 'killedCivilians'],
+    ['killed_combatants', 'killedCombatants'],
+    ['injured', 'injured'],
+    ['detained', 'detained'],
+    ['missing', 'missing'],
+    ['figures_are_minimum', 'figuresAreMinimum'],
+    ['credibility', 'credibility'],
+    ['review_status', 'reviewStatus'],
+    ['review_note', 'reviewNote'],
+  ];
+  const values: Record<string, unknown> = {};
+  for (const [field, column] of map) if (input[field] !== undefined) values[column] = input[field];
+  if (input.published_at !== undefined)
+    values.publishedAt = input.published_at ? new Date(input.published_at) : null;
+  return values as Partial<NewClaimRow>;
+}
+
+export interface ClaimServiceDeps {
+  db: Db;
+  claims: ClaimRepository;
+  incidents: Pick<IncidentRepository, 'lockLive' | 'findLive'>;
+  sources: Pick<SourceRepository, 'findLive'>;
+  truth: IncidentTruth;
+}
+
+/**
+ * Every claim write locks its incident first, then recomputes the incident's status and casualties in the
+ * same transaction: concurrent writers on one incident queue, and the stored figures never go stale.
+ */
+export function createClaimService({ db, claims, incidents, sources, truth }: ClaimServiceDeps) {
+  async function lockIncidentOf(tx: Executor, claim: ClaimRow) {
+    await incidents.lockLive(tx, claim.incidentId);
+  }
+
+  return {
+    async create(input: ClaimCreate): Promise<ClaimDto> {
+      return db.transaction(async (tx) => {
+        const errors = [];
+        if (!(await incidents.lockLive(tx, input.incident_id))) {
+          errors.push({ path: 'body.incident_id', message: 'no live incident with this id' });
+        }
+        if (!(await sources.findLive(tx, input.source_id))) {
+          errors.push({ path: 'body.source_id', message: 'no live source with this id' });
+        }
+        if (errors.length)
+          throw new UnprocessableError('The claim refers to records that do not exist.', errors);
+        const row = await claims.insert(tx, {
+          ...columns(input),
+          incidentId: input.incident_id,
+          sourceId: input.source_id,
+        });
+        await truth.recompute(tx, row.incidentId);
+        return toClaimDto(row);
+      });
+    },
+
+    async get(id: string): Promise<ClaimDto> {
+      const row = await claims.findLive(db, id);
+      if (!row) throw new NotFoundError('claim', id);
+      return toClaimDto(row);
+    },
+
+    async update(id: string, patch: ClaimPatch): Promise<ClaimDto> {
+      return db.transaction(async (tx) => {
+        const current = await claims.findLive(tx, id);
+        if (!current) throw new NotFoundError('claim', id);
+        await lockIncidentOf(tx, current);
+        const row = await claims.update(tx, id, columns(patch));
+        if (!row) throw new NotFoundError('claim', id);
+        await truth.recompute(tx, row.incidentId);
+        return toClaimDto(row);
+      });
+    },
+
+    async remove(id: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const current = await claims.findLive(tx, id);
+        if (!current) throw new NotFoundError('claim', id);
+        await lockIncidentOf(tx, current);
+        if (!(await claims.softDelete(tx, id))) throw new NotFoundError('claim', id);
+        await truth.recompute(tx, current.incidentId);
+      });
+    },
+
+    async list(query: ClaimListQuery) {
+      const { rows, nextCursor } = await claims.list(db, query);
+      return { data: rows.map(toClaimDto), nextCursor };
+    },
+  };
+}
+
+export type ClaimService = ReturnType<typeof createClaimService>;

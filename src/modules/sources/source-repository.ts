@@ -1,0 +1,106 @@
+import { and, eq, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client';
+import { allOf, keyset } from '../../db/keyset';
+import { claims, sources, type NewSourceRow, type SourceRow } from '../../db/schema';
+import type { SourceListQuery } from './source-schemas';
+
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export function createSourceRepository() {
+  return {
+    async insert(db: Executor, values: NewSourceRow): Promise<SourceRow> {
+      const [row] = await db.insert(sources).values(values).returning();
+      return row!;
+    },
+
+    async findLive(db: Executor, id: string): Promise<SourceRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(sources)
+        .where(and(eq(sources.id, id), isNull(sources.deletedAt)));
+      return row;
+    },
+
+    /** Locks the row for the rest of the transaction, so concurrent writers queue instead of overwriting. */
+    async lockLive(db: Executor, id: string): Promise<SourceRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(sources)
+        .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
+        .for('update');
+      return row;
+    },
+
+    async update(db: Executor, id: string, values: Partial<NewSourceRow>): Promise<SourceRow | undefined> {
+      const [row] = await db
+        .update(sources)
+        .set({ ...values, version: sql`${sources.version} + 1`, updatedAt: sql`now()` })
+        .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
+        .returning();
+      return row;
+    },
+
+    async softDelete(db: Executor, id: string): Promise<SourceRow | undefined> {
+      const [row] = await db
+        .update(sources)
+        .set({ deletedAt: sql`now()`, version: sql`${sources.version} + 1`, updatedAt: sql`now()` })
+        .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
+        .returning();
+      return row;
+    },
+
+    /** Ids of the live claims that cite this source (at most `limit`). */
+    async liveClaimIds(db: Executor, sourceId: string, limit = 20): Promise<string[]> {
+      const rows = await db
+        .select({ id: claims.id })
+        .from(claims)
+        .where(and(eq(claims.sourceId, sourceId), isNull(claims.deletedAt)))
+        .orderBy(claims.createdAt, claims.id)
+        .limit(limit);
+      return rows.map((r) => r.id);
+    },
+
+    /** Incidents with live claims from this source, in id order so that locks are always taken in one order. */
+    async incidentIdsCiting(db: Executor, sourceId: string): Promise<string[]> {
+      const rows = await db
+        .selectDistinct({ id: claims.incidentId })
+        .from(claims)
+        .where(and(eq(claims.sourceId, sourceId), isNull(claims.deletedAt)))
+        .orderBy(claims.incidentId);
+      return rows.map((r) => r.id);
+    },
+
+    async list(db: Executor, query: SourceListQuery) {
+      const page = keyset(
+        'created_at',
+        {
+          columns: [
+            { column: sources.createdAt, type: 'timestamp' },
+            { column: sources.id, type: 'uuid' },
+          ],
+          descending: false,
+        },
+        query.cursor,
+        query.limit,
+      );
+      const rows = await db
+        .select()
+        .from(sources)
+        .where(
+          allOf(
+            isNull(sources.deletedAt),
+            query.kind?.length ? inArray(sources.kind, query.kind) : undefined,
+            query.q
+              ? or(ilike(sources.name, likePattern(query.q)), ilike(sources.acronym, likePattern(query.q)))
+              : undefined,
+            page.after,
+          ),
+        )
+        .orderBy(...page.orderBy)
+        .limit(page.fetch);
+      return page.page(rows, (r) => [r.createdAt, r.id]);
+    },
+  };
+}
+
+export type SourceRepository = ReturnType<typeof createSourceRepository>;

@@ -1,0 +1,103 @@
+import type { Db } from '../../db/client';
+import type { NewSourceRow, SourceRow } from '../../db/schema';
+import { iso, isoOrNull } from '../../http/fields';
+import { ConflictError, NotFoundError } from '../../http/problems';
+import type { IncidentTruth } from '../incidents/incident-truth';
+import type { SourceRepository } from './source-repository';
+import type { SourceCreate, SourceDto, SourceListQuery, SourcePatch } from './source-schemas';
+
+export function toSourceDto(r: SourceRow): SourceDto {
+  return {
+    id: r.id,
+    name: r.name,
+    acronym: r.acronym,
+    kind: r.kind as SourceDto['kind'],
+    url: r.url,
+    country: r.country,
+    independence_group: r.independenceGroup,
+    reliability: r.reliability as SourceDto['reliability'],
+    party_to_conflict: r.partyToConflict,
+    protected: r.protected,
+    notes: r.notes,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+    version: r.version,
+    deleted_at: isoOrNull(r.deletedAt),
+  };
+}
+
+function columns(input: SourcePatch): Partial<NewSourceRow> {
+  const map: [keyof SourcePatch, keyof NewSourceRow][] = [
+    ['name', 'name'],
+    ['acronym', 'acronym'],
+    ['kind', 'kind'],
+    ['url', 'url'],
+    ['country', 'country'],
+    ['independence_group', 'independenceGroup'],
+    ['reliability', 'reliability'],
+    ['party_to_conflict', 'partyToConflict'],
+    ['protected', 'protected'],
+    ['notes', 'notes'],
+  ];
+  const values: Record<string, unknown> = {};
+  for (const [field, column] of map) if (input[field] !== undefined) values[column] = input[field];
+  return values as Partial<NewSourceRow>;
+}
+
+export interface SourceServiceDeps {
+  db: Db;
+  sources: SourceRepository;
+  truth: IncidentTruth;
+}
+
+export function createSourceService({ db, sources, truth }: SourceServiceDeps) {
+  return {
+    async create(input: SourceCreate): Promise<SourceDto> {
+      return toSourceDto(await sources.insert(db, columns(input) as NewSourceRow));
+    },
+
+    async get(id: string): Promise<SourceDto> {
+      const row = await sources.findLive(db, id);
+      if (!row) throw new NotFoundError('source', id);
+      return toSourceDto(row);
+    },
+
+    async update(id: string, patch: SourcePatch): Promise<SourceDto> {
+      return db.transaction(async (tx) => {
+        const before = await sources.lockLive(tx, id);
+        if (!before) throw new NotFoundError('source', id);
+        const after = (await sources.update(tx, id, columns(patch)))!;
+        // Reliability ranks claims for the best estimate; the group decides corroboration.
+        if (
+          before.reliability !== after.reliability ||
+          before.independenceGroup !== after.independenceGroup
+        ) {
+          for (const incidentId of await sources.incidentIdsCiting(tx, id))
+            await truth.recompute(tx, incidentId);
+        }
+        return toSourceDto(after);
+      });
+    },
+
+    async remove(id: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        if (!(await sources.lockLive(tx, id))) throw new NotFoundError('source', id);
+        const claimIds = await sources.liveClaimIds(tx, id);
+        if (claimIds.length) {
+          throw new ConflictError(
+            `The source is cited by live claims (${claimIds.join(', ')}); delete them first.`,
+            'source_has_live_claims',
+          );
+        }
+        await sources.softDelete(tx, id);
+      });
+    },
+
+    async list(query: SourceListQuery) {
+      const { rows, nextCursor } = await sources.list(db, query);
+      return { data: rows.map(toSourceDto), nextCursor };
+    },
+  };
+}
+
+export type SourceService = ReturnType<typeof createSourceService>;

@@ -1,0 +1,25 @@
+import type { Db } from './db/client';
+import { createClaimRepository } from './modules/claims/claim-repository';
+import { createClaimService } from './modules/claims/claim-service';
+import { createIncidentRepository } from './modules/incidents/incident-repository';
+import { createIncidentService } from './modules/incidents/incident-service';
+import { createIncidentTruth } from './modules/incidents/incident-truth';
+import { createSourceRepository } from './modules/sources/source-repository';
+import { createSourceService } from './modules/sources/source-service';
+
+/** Wires repositories into services; the one place that knows who depends on whom. */
+export function createServices(db: Db) {
+  const truth = createIncidentTruth();
+  const repositories = {
+    sources: createSourceRepository(),
+    incidents: createIncidentRepository(),
+    claims: createClaimRepository(),
+  };
+  return {
+    sources: createSourceService({ db, sources: repositories.sources, truth }),
+    incidents: createIncidentService({ db, incidents: repositories.incidents }),
+    claims: createClaimService({ db, ...repositories, truth }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { openPostgres, wrapPglite, type Database } from '../../src/db/client';
+
+/** The server the suite runs against, when one is configured; otherwise the suite uses embedded PGlite. */
+export const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
+
+export const TEMPLATE_DATABASE = 'corroborate_test_template';
+export const PGLITE_SNAPSHOT = path.resolve(__dirname, '../../.test-cache/pglite-migrated.tar.gz');
+
+export function urlFor(database: string, base = serverUrl!): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Runs one statement on the server's maintenance connection. */
+export async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TestDatabase {
+  database: Database;
+  /** Where a second connection can reach the same data (server only). */
+  url?: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A database of its own for one test file, already migrated: a copy of the migrated template on the server,
+ * or a PGlite instance loaded from the migrated snapshot.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (serverUrl) {
+    const name = `corroborate_test_${randomUUID().replace(/-/g, '')}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+        break;
+      } catch (err) {
+        // Two files copying the template at the same instant can collide; the copy is retried.
+        if (attempt >= 10 || !String((err as Error).message).includes('being accessed by other users'))
+          throw err;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+    const url = urlFor(name);
+    const database = openPostgres({ url, poolMax: 25 });
+    return {
+      database,
+      url,
+      async drop() {
+        await database.close();
+        await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      },
+    };
+  }
+  const snapshot = new Blob([await readFile(PGLITE_SNAPSHOT)]);
+  const client = await PGlite.create({ loadDataDir: snapshot });
+  const database = wrapPglite(client);
+  return { database, drop: () => database.close() };
+}
