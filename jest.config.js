@@ -17,6 +17,7 @@ module.exports = {
     '/node_modules/(?!(cookie|content-disposition|@electric-sql/pglite|@scalar|github-slugger)/)',
   ],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: process.env.CI ? 2 : '50%',
 };

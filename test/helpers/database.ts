@@ -8,8 +8,15 @@ import { openPostgres, wrapPglite, type Database } from '../../src/db/client';
 /** The server the suite runs against, when one is configured; otherwise the suite uses embedded PGlite. */
 export const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
 
-export const TEMPLATE_DATABASE = 'corroborate_test_template';
-export const PGLITE_SNAPSHOT = path.resolve(__dirname, '../../.test-cache/pglite-migrated.tar.gz');
+/** Names of this run's migrated template (server) and snapshot (PGlite), chosen by the global setup. */
+export function runTemplates() {
+  const run = process.env.CORROBORATE_TEST_RUN;
+  if (!run) throw new Error('the jest global setup did not run');
+  return {
+    database: `corroborate_template_${run}`,
+    snapshot: path.resolve(__dirname, `../../.test-cache/pglite-${run}.tar.gz`),
+  };
+}
 
 export function urlFor(database: string, base = serverUrl!): string {
   const url = new URL(base);
@@ -44,7 +51,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const name = `corroborate_test_${randomUUID().replace(/-/g, '')}`;
     for (let attempt = 0; ; attempt++) {
       try {
-        await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+        await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${runTemplates().database}`);
         break;
       } catch (err) {
         // Two files copying the template at the same instant can collide; the copy is retried.
@@ -64,7 +71,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       },
     };
   }
-  const snapshot = new Blob([await readFile(PGLITE_SNAPSHOT)]);
+  const snapshot = new Blob([await readFile(runTemplates().snapshot)]);
   const client = await PGlite.create({ loadDataDir: snapshot });
   const database = wrapPglite(client);
   return { database, drop: () => database.close() };

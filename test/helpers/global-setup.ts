@@ -1,19 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { openPostgres, wrapPglite } from '../../src/db/client';
-import { adminQuery, PGLITE_SNAPSHOT, serverUrl, TEMPLATE_DATABASE, urlFor } from './database';
+import { adminQuery, runTemplates, serverUrl, urlFor } from './database';
 
-/** Migrates one template database once; every test file then copies it, which is much faster than migrating. */
+/**
+ * Migrates one template once per run; every test file then copies it, which is much faster than migrating.
+ * Names are per run, so that several runs can share a server.
+ */
 export default async function globalSetup() {
+  process.env.CORROBORATE_TEST_RUN = randomBytes(6).toString('hex');
+  const { database: template, snapshot } = runTemplates();
   if (serverUrl) {
-    await adminQuery(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-    await adminQuery(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
-    const template = openPostgres({ url: urlFor(TEMPLATE_DATABASE), poolMax: 1 });
+    await adminQuery(`CREATE DATABASE ${template}`);
+    const database = openPostgres({ url: urlFor(template), poolMax: 1 });
     try {
-      await template.migrate();
+      await database.migrate();
     } finally {
-      await template.close();
+      await database.close();
     }
     return;
   }
@@ -21,7 +26,7 @@ export default async function globalSetup() {
   const database = wrapPglite(client);
   await database.migrate();
   const dump = await client.dumpDataDir('gzip');
-  await mkdir(path.dirname(PGLITE_SNAPSHOT), { recursive: true });
-  await writeFile(PGLITE_SNAPSHOT, Buffer.from(await dump.arrayBuffer()));
+  await mkdir(path.dirname(snapshot), { recursive: true });
+  await writeFile(snapshot, Buffer.from(await dump.arrayBuffer()));
   await database.close();
 }
