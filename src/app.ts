@@ -6,7 +6,9 @@ import type { Database } from './db/client';
 import { registerErrorHandling, sendProblem } from './http/error-handler';
 import { registerOpenApi } from './http/openapi';
 import { problemType, statusTitle } from './http/problems';
+import { registerIdempotency } from './http/idempotency';
 import { claimRoutes } from './modules/claims/claim-routes';
+import { changeFeedRoutes } from './modules/history/history-routes';
 import { healthRoutes } from './modules/health/health-routes';
 import { incidentRoutes } from './modules/incidents/incident-routes';
 import { sourceRoutes } from './modules/sources/source-routes';
@@ -85,9 +87,12 @@ export async function buildApp({ config, database, logger }: AppOptions) {
   await app.register(healthRoutes, { database });
   await app.register(
     async (v1) => {
-      await v1.register(sourceRoutes, { service: services.sources });
-      await v1.register(incidentRoutes, { service: services.incidents });
-      await v1.register(claimRoutes, { service: services.claims, incidents: services.incidents });
+      registerIdempotency(v1, database.db);
+      const { history } = services;
+      await v1.register(sourceRoutes, { service: services.sources, history });
+      await v1.register(incidentRoutes, { service: services.incidents, history });
+      await v1.register(claimRoutes, { service: services.claims, incidents: services.incidents, history });
+      await v1.register(changeFeedRoutes, { history });
     },
     { prefix: '/v1' },
   );

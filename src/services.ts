@@ -4,21 +4,24 @@ import { createClaimService } from './modules/claims/claim-service';
 import { createIncidentRepository } from './modules/incidents/incident-repository';
 import { createIncidentService } from './modules/incidents/incident-service';
 import { createIncidentTruth } from './modules/incidents/incident-truth';
+import { createHistoryRepository } from './modules/history/history-repository';
+import { createHistoryService } from './modules/history/history-service';
 import { createSourceRepository } from './modules/sources/source-repository';
 import { createSourceService } from './modules/sources/source-service';
 
 /** Wires repositories into services; the one place that knows who depends on whom. */
 export function createServices(db: Db) {
-  const truth = createIncidentTruth();
   const repositories = {
     sources: createSourceRepository(),
     incidents: createIncidentRepository(),
     claims: createClaimRepository(),
   };
+  const truth = createIncidentTruth({ incidents: repositories.incidents });
   return {
     sources: createSourceService({ db, sources: repositories.sources, truth }),
-    incidents: createIncidentService({ db, incidents: repositories.incidents }),
+    incidents: createIncidentService({ db, incidents: repositories.incidents, truth }),
     claims: createClaimService({ db, ...repositories, truth }),
+    history: createHistoryService({ db, history: createHistoryRepository() }),
   };
 }
 

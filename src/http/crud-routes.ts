@@ -1,17 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { idParams } from './fields';
+import type { ResourceType } from '../modules/history/journal';
+import type { HistoryService } from '../modules/history/history-service';
+import { historyPageSchema, historyQuery } from '../modules/history/history-schemas';
+import { idParams, timestampInput } from './fields';
+import { idempotencyKeyHeader } from './idempotency';
 import { sendPage, type Page } from './pagination';
 import { BODY_PROBLEMS, problemResponses } from './problems';
+import { clientHasVersion, etagOf, ifMatchOf, writeContext } from './request-context';
 import { jsonResponse } from './responses';
+import type { WriteOptions } from '../modules/history/journal';
 
 /** What a resource's service offers the standard collection routes. */
 export interface CrudService<Item, Create, Patch, Query> {
   list(query: Query): Promise<Page<Item>>;
-  create(input: Create): Promise<Item>;
+  create(input: Create, options: WriteOptions): Promise<Item>;
   get(id: string): Promise<Item>;
-  update(id: string, patch: Patch): Promise<Item>;
-  remove(id: string): Promise<void>;
+  update(id: string, patch: Patch, options: WriteOptions): Promise<Item>;
+  remove(id: string, options: WriteOptions): Promise<void>;
 }
 
 export interface CrudSpec<
@@ -23,25 +29,48 @@ export interface CrudSpec<
 > {
   /** Path segment, e.g. `sources`. */
   collection: string;
+  resourceType: ResourceType;
   /** Singular and plural names for operation ids and summaries, e.g. Source / Sources. */
   singular: string;
   plural: string;
   schemas: { item: I; create: C; patch: P; listQuery: Q; page: L };
   service: CrudService<z.output<I>, z.output<C>, z.output<P>, z.output<Q>>;
+  history: HistoryService;
   descriptions: { list: string; create: string; update: string; remove: string };
 }
 
-/** Registers list, create, read, partial update and soft delete for one resource, all described the same way. */
+export const ifMatchHeaders = z.looseObject({
+  'if-match': z
+    .string()
+    .max(1000)
+    .optional()
+    .describe('Apply only if the record is still at this version (its ETag); 412 otherwise'),
+});
+
+const readQuery = z.object({
+  as_of: timestampInput
+    .optional()
+    .describe('Answer with the record as it stood at this time (RFC 3339), from its history'),
+});
+
+const readHeaders = z.looseObject({
+  'if-none-match': z
+    .string()
+    .max(1000)
+    .optional()
+    .describe('An ETag the client holds; 304 when still current'),
+});
+
+/** Registers list, create, read, partial update, soft delete and history for one resource, described alike. */
 export function registerCrudRoutes<
   I extends z.ZodType,
   C extends z.ZodType,
   P extends z.ZodType,
   Q extends z.ZodType,
   L extends z.ZodType,
->(parent: FastifyInstance, spec: CrudSpec<I, C, P, Q, L>) {
+>(app: FastifyInstance, spec: CrudSpec<I, C, P, Q, L>) {
   // Handlers here are generic over the resource, so the request parts are cast to the schemas' output types.
-  const app = parent;
-  const { collection, singular, plural, schemas, service, descriptions } = spec;
+  const { collection, resourceType, singular, plural, schemas, service, history, descriptions } = spec;
   const tags = [collection];
   const lower = singular.toLowerCase();
 
@@ -59,6 +88,7 @@ export function registerCrudRoutes<
         ...problemResponses(),
       },
     },
+    config: { responseHeaders: { 200: ['Link'] } },
     handler: async (request, reply) =>
       sendPage(request, reply, await service.list(request.query as z.output<Q>)),
   });
@@ -66,11 +96,13 @@ export function registerCrudRoutes<
   app.route({
     method: 'POST',
     url: `/${collection}`,
+    config: { idempotent: true, responseHeaders: { 201: ['ETag', 'Location', 'Idempotent-Replayed'] } },
     schema: {
       operationId: `create${singular}`,
       tags,
       summary: `Create a ${lower}`,
-      description: descriptions.create,
+      description: `${descriptions.create} A retry with the same Idempotency-Key returns the first response.`,
+      headers: idempotencyKeyHeader,
       body: schemas.create,
       response: {
         201: jsonResponse(schemas.item, `The ${lower} as stored; Location gives its URL`),
@@ -78,41 +110,71 @@ export function registerCrudRoutes<
       },
     },
     handler: async (request, reply) => {
-      const item = (await service.create(request.body as z.output<C>)) as { id: string };
-      return reply.status(201).header('location', `/v1/${collection}/${item.id}`).send(item);
+      const location = (item: unknown) => `/v1/${collection}/${(item as { id: string }).id}`;
+      const item = (await service.create(request.body as z.output<C>, {
+        context: writeContext(request, { status: 201, location }),
+      })) as { id: string; version: number };
+      return reply
+        .status(201)
+        .header('location', location(item))
+        .header('etag', etagOf(item.version))
+        .send(item);
     },
   });
 
   app.route({
     method: 'GET',
     url: `/${collection}/:id`,
+    config: { responseHeaders: { 200: ['ETag'], 304: ['ETag'] } },
     schema: {
       operationId: `get${singular}`,
       tags,
       summary: `Read a ${lower}`,
       params: idParams,
-      response: { 200: jsonResponse(schemas.item, `The ${lower}`), ...problemResponses(404) },
+      querystring: readQuery,
+      headers: readHeaders,
+      response: {
+        200: jsonResponse(schemas.item, `The ${lower}`),
+        304: z.undefined().describe('The client’s copy (If-None-Match) is current'),
+        ...problemResponses(404),
+      },
     },
-    handler: async (request) => service.get((request.params as { id: string }).id),
+    handler: async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const { as_of: asOf } = request.query as z.output<typeof readQuery>;
+      const item = (
+        asOf ? (await history.asOf(resourceType, id, new Date(asOf))).state : await service.get(id)
+      ) as { version: number };
+      reply.header('etag', etagOf(item.version));
+      if (clientHasVersion(request, item.version)) return reply.status(304).send();
+      return item;
+    },
   });
 
   app.route({
     method: 'PATCH',
     url: `/${collection}/:id`,
+    config: { responseHeaders: { 200: ['ETag'] } },
     schema: {
       operationId: `update${singular}`,
       tags,
       summary: `Change a ${lower}`,
-      description: descriptions.update,
+      description: `${descriptions.update} Send If-Match with the ETag you read to be sure nobody changed it meanwhile.`,
       params: idParams,
+      headers: ifMatchHeaders,
       body: schemas.patch,
       response: {
         200: jsonResponse(schemas.item, `The ${lower} as changed`),
-        ...problemResponses(404, 409, 422, ...BODY_PROBLEMS),
+        ...problemResponses(404, 409, 412, 422, ...BODY_PROBLEMS),
       },
     },
-    handler: async (request) =>
-      service.update((request.params as { id: string }).id, request.body as z.output<P>),
+    handler: async (request, reply) => {
+      const item = (await service.update((request.params as { id: string }).id, request.body as z.output<P>, {
+        context: writeContext(request),
+        ifMatch: ifMatchOf(request),
+      })) as { version: number };
+      return reply.header('etag', etagOf(item.version)).send(item);
+    },
   });
 
   app.route({
@@ -124,11 +186,39 @@ export function registerCrudRoutes<
       summary: `Delete a ${lower}`,
       description: descriptions.remove,
       params: idParams,
-      response: { 204: z.undefined().describe('Deleted'), ...problemResponses(404, 409) },
+      headers: ifMatchHeaders,
+      response: { 204: z.undefined().describe('Deleted'), ...problemResponses(404, 409, 412) },
     },
     handler: async (request, reply) => {
-      await service.remove((request.params as { id: string }).id);
+      await service.remove((request.params as { id: string }).id, {
+        context: writeContext(request),
+        ifMatch: ifMatchOf(request),
+      });
       return reply.status(204).send();
     },
+  });
+
+  app.route({
+    method: 'GET',
+    url: `/${collection}/:id/history`,
+    schema: {
+      operationId: `get${singular}History`,
+      tags,
+      summary: `Every version of a ${lower}`,
+      description: `Each version of the ${lower}, oldest first, with who made it, when, what changed and why; deleted records keep their history.`,
+      params: idParams,
+      querystring: historyQuery,
+      response: { 200: jsonResponse(historyPageSchema, 'A page of versions'), ...problemResponses(404) },
+    },
+    handler: async (request, reply) =>
+      sendPage(
+        request,
+        reply,
+        await history.versions(
+          resourceType,
+          (request.params as { id: string }).id,
+          request.query as z.output<typeof historyQuery>,
+        ),
+      ),
   });
 }

@@ -33,10 +33,11 @@ export async function registerOpenApi(app: FastifyInstance) {
         { name: 'incidents', description: 'What happened: the unit of record' },
         { name: 'sources', description: 'Who speaks' },
         { name: 'claims', description: 'What one source says about one incident' },
+        { name: 'changes', description: 'The change feed, for mirroring' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => documentResponseHeaders(input, jsonSchemaTransform(input)),
     transformObject: (input) =>
       pruneUnusedComponents(jsonSchemaTransformObject(input) as OpenApiDocument) as ReturnType<
         typeof jsonSchemaTransformObject
@@ -44,6 +45,49 @@ export async function registerOpenApi(app: FastifyInstance) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Response headers to document, per status. */
+    responseHeaders?: Record<number, (keyof typeof RESPONSE_HEADERS)[]>;
+  }
+}
+
+const RESPONSE_HEADERS = {
+  ETag: {
+    description: 'The record’s version as a strong entity tag, for If-Match and If-None-Match',
+    schema: { type: 'string' },
+  },
+  Location: { description: 'The URL of the created record', schema: { type: 'string' } },
+  Link: {
+    description: 'The next page, as `<url>; rel="next"`; absent on the last page',
+    schema: { type: 'string' },
+  },
+  'Idempotent-Replayed': {
+    description:
+      '`true` when this is the stored response of an earlier request with the same Idempotency-Key',
+    schema: { type: 'string' },
+  },
+} as const;
+
+type Transformed = ReturnType<typeof jsonSchemaTransform>;
+
+/** Adds the response headers a route declares in `config.responseHeaders` to its OpenAPI responses. */
+function documentResponseHeaders(
+  input: Parameters<typeof jsonSchemaTransform>[0],
+  output: Transformed,
+): Transformed {
+  const declared = (
+    input.route.config as { responseHeaders?: Record<number, (keyof typeof RESPONSE_HEADERS)[]> }
+  )?.responseHeaders;
+  const responses = (output.schema as { response?: Record<string, Record<string, unknown>> }).response;
+  if (!declared || !responses) return output;
+  for (const [status, names] of Object.entries(declared)) {
+    const response = responses[status];
+    if (response) response.headers = Object.fromEntries(names.map((n) => [n, RESPONSE_HEADERS[n]]));
+  }
+  return output;
 }
 
 type OpenApiDocument = { components?: { schemas?: Record<string, unknown> } } & Record<string, unknown>;

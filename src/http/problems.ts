@@ -72,6 +72,17 @@ export class ConflictError extends ProblemError {
   }
 }
 
+/** An If-Match precondition that no longer holds: someone changed the record since the client read it. */
+export class PreconditionFailedError extends ProblemError {
+  constructor(resource: string, id: string, currentVersion: number) {
+    super(
+      412,
+      'precondition-failed',
+      `The ${resource} ${id} has changed since it was read: its current version is ${currentVersion} (ETag "${currentVersion}"). Read it again and reapply the change.`,
+    );
+  }
+}
+
 /** Well-formed input that cannot be applied, e.g. a reference to a record that does not exist. */
 export class UnprocessableError extends ProblemError {
   constructor(detail: string, errors: FieldError[] = []) {
@@ -88,6 +99,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'The request is malformed or fails validation; `errors` lists each invalid input.',
   404: 'No such record (or it was deleted).',
   409: 'The change conflicts with a data rule or with records that depend on this one.',
+  412: 'If-Match names a version that is no longer current: read the record again.',
   413: 'The request body is larger than the server accepts.',
   415: 'The request body is not application/json.',
   422: 'The request is valid but refers to something that does not exist or cannot be used.',
@@ -95,7 +107,7 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'The database cannot be reached.',
 };
 
-type ProblemStatus = 400 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+type ProblemStatus = 400 | 404 | 409 | 412 | 413 | 415 | 422 | 500 | 503;
 
 /** Response declarations for the problem statuses a route can answer with. */
 export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {

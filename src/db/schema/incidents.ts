@@ -23,7 +23,7 @@ import {
   INCIDENT_SUBCATEGORIES,
 } from '../../domain/vocabulary';
 import type { Casualties } from '../../domain/casualties';
-import { lifecycleColumns, oneOf } from './columns';
+import { lifecycleColumns, oneOf, timestampColumn } from './columns';
 
 export const incidents = pgTable(
   'incidents',
@@ -55,6 +55,11 @@ export const incidents = pgTable(
     casualties: jsonb('casualties').$type<Casualties>().notNull(),
     // The best estimate of killed, copied out of `casualties` for filtering and sorting.
     killedBest: integer('killed_best'),
+    // A verifier's ruling (verified or discredited) overrides the rules until a verifier hands it back.
+    verificationStatus: text('verification_status'),
+    verificationRationale: text('verification_rationale'),
+    verifiedBy: text('verified_by'),
+    verifiedAt: timestampColumn('verified_at'),
     ...lifecycleColumns(),
   },
   (t) => [
@@ -66,6 +71,11 @@ export const incidents = pgTable(
     check('incidents_date_precision_check', oneOf(t.datePrecision, DATE_PRECISIONS)),
     check('incidents_geo_precision_check', oneOf(t.geoPrecision, GEO_PRECISIONS)),
     check('incidents_status_check', oneOf(t.status, INCIDENT_STATUSES)),
+    check('incidents_verification_status_check', sql`${t.verificationStatus} IN ('verified', 'discredited')`),
+    check(
+      'incidents_verification_rationale_check',
+      sql`${t.verificationStatus} IS NULL OR length(btrim(${t.verificationRationale})) > 0`,
+    ),
     check('incidents_occurred_range_check', sql`${t.occurredTo} >= ${t.occurredFrom}`),
     check('incidents_country_check', sql`${t.country} ~ '^[A-Z]{3}$'`),
     check('incidents_latitude_check', sql`${t.latitude} BETWEEN -90 AND 90`),

@@ -1,3 +1,4 @@
 export * from './sources';
 export * from './incidents';
 export * from './claims';
+export * from './changes';

@@ -56,7 +56,7 @@ export function createClaimRepository() {
         .from(claims)
         .where(
           allOf(
-            isNull(claims.deletedAt),
+            query.include_deleted ? undefined : isNull(claims.deletedAt),
             byIncident ? eq(claims.incidentId, query.incident_id!) : undefined,
             query.source_id ? eq(claims.sourceId, query.source_id) : undefined,
             query.review_status?.length ? inArray(claims.reviewStatus, query.review_status) : undefined,

@@ -5,6 +5,7 @@ import { idParams } from '../../http/fields';
 import { sendPage } from '../../http/pagination';
 import { problemResponses } from '../../http/problems';
 import { jsonResponse } from '../../http/responses';
+import type { HistoryService } from '../history/history-service';
 import type { IncidentService } from '../incidents/incident-service';
 import type { ClaimService } from './claim-service';
 import {
@@ -18,10 +19,16 @@ import {
 
 export async function claimRoutes(
   app: FastifyInstance,
-  { service, incidents }: { service: ClaimService; incidents: Pick<IncidentService, 'assertLive'> },
+  {
+    service,
+    incidents,
+    history,
+  }: { service: ClaimService; incidents: Pick<IncidentService, 'assertLive'>; history: HistoryService },
 ) {
   registerCrudRoutes(app, {
     collection: 'claims',
+    resourceType: 'claim',
+    history,
     singular: 'Claim',
     plural: 'Claims',
     schemas: {

@@ -3,6 +3,7 @@ import { CLAIM_STANCES, REVIEW_STATUSES } from '../../domain/vocabulary';
 import {
   httpUrl,
   lifecycleFields,
+  queryBoolean,
   queryList,
   text,
   timestampInput,
@@ -110,6 +111,9 @@ export const claimSchema = z
 
 const claimFilters = {
   ...pageQuerySchema,
+  include_deleted: queryBoolean
+    .optional()
+    .describe('true to list deleted records too (as tombstones with deleted_at)'),
   source_id: uuid.optional().describe('Claims made by this source'),
   review_status: queryList(reviewStatus).optional().describe('One or more review statuses, comma-separated'),
   stance: stance.optional(),

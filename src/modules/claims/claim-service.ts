@@ -2,6 +2,7 @@ import type { Db, Executor } from '../../db/client';
 import type { ClaimRow, NewClaimRow } from '../../db/schema';
 import { iso, isoOrNull } from '../../http/fields';
 import { NotFoundError, UnprocessableError } from '../../http/problems';
+import { checkPrecondition, SYSTEM, writeTransaction, type WriteOptions } from '../history/journal';
 import type { IncidentRepository } from '../incidents/incident-repository';
 import type { IncidentTruth } from '../incidents/incident-truth';
 import type { SourceRepository } from '../sources/source-repository';
@@ -78,13 +79,20 @@ export interface ClaimServiceDeps {
  * same transaction: concurrent writers on one incident queue, and the stored figures never go stale.
  */
 export function createClaimService({ db, claims, incidents, sources, truth }: ClaimServiceDeps) {
-  async function lockIncidentOf(tx: Executor, claim: ClaimRow) {
-    await incidents.lockLive(tx, claim.incidentId);
+  /** Locks the claim's incident (which serialises all writes to its claims), then checks If-Match. */
+  async function lockForWrite(tx: Executor, id: string, options: WriteOptions): Promise<ClaimRow> {
+    const found = await claims.findLive(tx, id);
+    if (!found) throw new NotFoundError('claim', id);
+    await incidents.lockLive(tx, found.incidentId);
+    const current = await claims.findLive(tx, id);
+    if (!current) throw new NotFoundError('claim', id);
+    checkPrecondition('claim', current, options);
+    return current;
   }
 
   return {
-    async create(input: ClaimCreate): Promise<ClaimDto> {
-      return db.transaction(async (tx) => {
+    async create(input: ClaimCreate, options: WriteOptions = {}): Promise<ClaimDto> {
+      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
         const errors = [];
         if (!(await incidents.lockLive(tx, input.incident_id))) {
           errors.push({ path: 'body.incident_id', message: 'no live incident with this id' });
@@ -94,13 +102,19 @@ export function createClaimService({ db, claims, incidents, sources, truth }: Cl
         }
         if (errors.length)
           throw new UnprocessableError('The claim refers to records that do not exist.', errors);
-        const row = await claims.insert(tx, {
-          ...columns(input),
-          incidentId: input.incident_id,
-          sourceId: input.source_id,
+        const created = toClaimDto(
+          await claims.insert(tx, {
+            ...columns(input),
+            incidentId: input.incident_id,
+            sourceId: input.source_id,
+          }),
+        );
+        journal.record({ type: 'claim', state: created });
+        await truth.recompute(tx, journal, created.incident_id, {
+          claim_id: created.id,
+          reason: 'claim created',
         });
-        await truth.recompute(tx, row.incidentId);
-        return toClaimDto(row);
+        return created;
       });
     },
 
@@ -110,25 +124,26 @@ export function createClaimService({ db, claims, incidents, sources, truth }: Cl
       return toClaimDto(row);
     },
 
-    async update(id: string, patch: ClaimPatch): Promise<ClaimDto> {
-      return db.transaction(async (tx) => {
-        const current = await claims.findLive(tx, id);
-        if (!current) throw new NotFoundError('claim', id);
-        await lockIncidentOf(tx, current);
-        const row = await claims.update(tx, id, columns(patch));
-        if (!row) throw new NotFoundError('claim', id);
-        await truth.recompute(tx, row.incidentId);
-        return toClaimDto(row);
+    async update(id: string, patch: ClaimPatch, options: WriteOptions = {}): Promise<ClaimDto> {
+      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+        const before = await lockForWrite(tx, id, options);
+        const after = toClaimDto((await claims.update(tx, id, columns(patch)))!);
+        journal.record({ type: 'claim', state: after, previous: toClaimDto(before) });
+        const reason =
+          patch.review_status && patch.review_status !== before.reviewStatus
+            ? 'claim reviewed'
+            : 'claim changed';
+        await truth.recompute(tx, journal, after.incident_id, { claim_id: id, reason });
+        return after;
       });
     },
 
-    async remove(id: string): Promise<void> {
-      await db.transaction(async (tx) => {
-        const current = await claims.findLive(tx, id);
-        if (!current) throw new NotFoundError('claim', id);
-        await lockIncidentOf(tx, current);
-        if (!(await claims.softDelete(tx, id))) throw new NotFoundError('claim', id);
-        await truth.recompute(tx, current.incidentId);
+    async remove(id: string, options: WriteOptions = {}): Promise<void> {
+      await writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+        const before = await lockForWrite(tx, id, options);
+        const tombstone = toClaimDto((await claims.softDelete(tx, id))!);
+        journal.record({ type: 'claim', state: tombstone, previous: toClaimDto(before), action: 'delete' });
+        await truth.recompute(tx, journal, before.incidentId, { claim_id: id, reason: 'claim deleted' });
       });
     },
 

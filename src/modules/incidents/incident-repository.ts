@@ -242,7 +242,7 @@ export function createIncidentRepository() {
     async list(db: Executor, query: IncidentListQuery) {
       const page = keyset(query.sort, SORTS[query.sort], query.cursor, query.limit);
       const filters: (SQL | undefined)[] = [
-        isNull(incidents.deletedAt),
+        query.include_deleted ? undefined : isNull(incidents.deletedAt),
         query.country?.length ? inArray(incidents.country, query.country) : undefined,
         query.admin1 ? eq(incidents.admin1, query.admin1) : undefined,
         query.category?.length ? inArray(incidents.category, query.category) : undefined,

@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { registerCrudRoutes } from '../../http/crud-routes';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ifMatchHeaders, registerCrudRoutes } from '../../http/crud-routes';
+import { idParams } from '../../http/fields';
+import { idempotencyKeyHeader } from '../../http/idempotency';
+import { BODY_PROBLEMS, problemResponses } from '../../http/problems';
+import { etagOf, ifMatchOf, writeContext } from '../../http/request-context';
+import { jsonResponse } from '../../http/responses';
+import type { HistoryService } from '../history/history-service';
 import type { IncidentService } from './incident-service';
 import {
   incidentCreateSchema,
@@ -7,11 +14,17 @@ import {
   incidentPageSchema,
   incidentPatchSchema,
   incidentSchema,
+  verificationRequestSchema,
 } from './incident-schemas';
 
-export async function incidentRoutes(app: FastifyInstance, { service }: { service: IncidentService }) {
+export async function incidentRoutes(
+  app: FastifyInstance,
+  { service, history }: { service: IncidentService; history: HistoryService },
+) {
   registerCrudRoutes(app, {
     collection: 'incidents',
+    resourceType: 'incident',
+    history,
     singular: 'Incident',
     plural: 'Incidents',
     schemas: {
@@ -30,6 +43,33 @@ export async function incidentRoutes(app: FastifyInstance, { service }: { servic
         'Partial update: only the fields sent change; a list sent (actors, tags, external_ids) replaces the stored one.',
       remove:
         'Soft delete: the record is kept and stops appearing. Refused (409) while live claims or child incidents refer to it.',
+    },
+  });
+
+  app.withTypeProvider<ZodTypeProvider>().route({
+    method: 'POST',
+    url: '/incidents/:id/verification',
+    config: { idempotent: true, responseHeaders: { 200: ['ETag', 'Idempotent-Replayed'] } },
+    schema: {
+      operationId: 'verifyIncident',
+      tags: ['incidents'],
+      summary: 'Rule on an incident’s status',
+      description:
+        'A verifier sets verified or discredited with a written rationale; the ruling stays until a verifier changes it or sends auto, which hands the status back to the rules. Recorded in the history.',
+      params: idParams,
+      headers: ifMatchHeaders.extend(idempotencyKeyHeader.shape),
+      body: verificationRequestSchema,
+      response: {
+        200: jsonResponse(incidentSchema, 'The incident with its new status'),
+        ...problemResponses(404, 409, 412, 422, ...BODY_PROBLEMS),
+      },
+    },
+    handler: async (request, reply) => {
+      const incident = await service.verify(request.params.id, request.body, {
+        context: writeContext(request, { status: 200 }),
+        ifMatch: ifMatchOf(request),
+      });
+      return reply.header('etag', etagOf(incident.version)).send(incident);
     },
   });
 }

@@ -13,6 +13,7 @@ import {
   dateInput,
   dateOutput,
   lifecycleFields,
+  queryBoolean,
   queryList,
   requiredText,
   text,
@@ -162,6 +163,24 @@ export const casualtiesSchema = z
       'Derived from the accepted supporting claims: per figure the lowest, best (highest-ranked claim) and highest value, with the claims that set them; null when no claim states it.',
   });
 
+export const verificationSchema = z
+  .object({
+    status: z.enum(['verified', 'discredited']),
+    rationale: z.string(),
+    verified_by: z.string().describe('The API key (or anonymous) that made the ruling'),
+    verified_at: z.iso.datetime(),
+  })
+  .meta({ id: 'Verification' });
+
+export const verificationRequestSchema = z
+  .strictObject({
+    status: z
+      .enum(['verified', 'discredited', 'auto'])
+      .describe('verified or discredited override the rules; auto hands the status back to them'),
+    rationale: requiredText(10_000).describe('Why: required, kept in the history'),
+  })
+  .meta({ id: 'VerificationRequest' });
+
 export const incidentSchema = z
   .object({
     id: uuid,
@@ -186,7 +205,14 @@ export const incidentSchema = z
     parent_id: uuid.nullable(),
     duplicate_of: uuid.nullable().describe('Set when this incident was merged into another'),
     external_ids: z.array(externalIdSchema),
-    status: z.enum(INCIDENT_STATUSES).describe('Derived corroboration status (SPEC §3)'),
+    status: z
+      .enum(INCIDENT_STATUSES)
+      .describe(
+        'unverified, corroborated (accepted support from two independence groups), disputed (accepted claims both support and contradict), or a verifier’s verified / discredited',
+      ),
+    verification: verificationSchema
+      .nullable()
+      .describe('The verifier’s ruling that sets status, if any; null while status follows the rules'),
     casualties: casualtiesSchema,
     ...lifecycleFields,
   })
@@ -204,6 +230,9 @@ export const INCIDENT_SORTS = [
 export const incidentListQuery = z
   .object({
     ...pageQuerySchema,
+    include_deleted: queryBoolean
+      .optional()
+      .describe('true to list deleted records too (as tombstones with deleted_at)'),
     country: queryList(countryCode)
       .optional()
       .describe('One or more ISO 3166-1 alpha-3 codes, comma-separated'),
@@ -222,4 +251,5 @@ export type IncidentCreate = z.output<typeof incidentCreateSchema>;
 export type IncidentPatch = z.output<typeof incidentPatchSchema>;
 export type IncidentDto = z.output<typeof incidentSchema>;
 export type IncidentListQuery = z.output<typeof incidentListQuery>;
+export type VerificationRequest = z.output<typeof verificationRequestSchema>;
 export type IncidentSort = (typeof INCIDENT_SORTS)[number];

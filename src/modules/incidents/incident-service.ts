@@ -1,43 +1,18 @@
 import type { Db, Executor } from '../../db/client';
 import type { NewIncidentRow } from '../../db/schema';
 import { emptyCasualties } from '../../domain/casualties';
-import { iso, isoOrNull } from '../../http/fields';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../http/problems';
-import type { IncidentRecord, IncidentRepository } from './incident-repository';
-import type { IncidentCreate, IncidentDto, IncidentListQuery, IncidentPatch } from './incident-schemas';
-
-export function toIncidentDto(r: IncidentRecord): IncidentDto {
-  return {
-    id: r.id,
-    ref: r.ref,
-    title: r.title,
-    summary: r.summary,
-    category: r.category as IncidentDto['category'],
-    subcategory: r.subcategory as IncidentDto['subcategory'],
-    occurred_from: r.occurredFrom,
-    occurred_to: r.occurredTo,
-    date_precision: r.datePrecision as IncidentDto['date_precision'],
-    country: r.country,
-    admin1: r.admin1,
-    admin2: r.admin2,
-    admin3: r.admin3,
-    place: r.place,
-    latitude: r.latitude,
-    longitude: r.longitude,
-    geo_precision: r.geoPrecision as IncidentDto['geo_precision'],
-    actors: r.actors as IncidentDto['actors'],
-    tags: r.tags,
-    parent_id: r.parentId,
-    duplicate_of: r.duplicateOf,
-    external_ids: r.externalIds,
-    status: r.status as IncidentDto['status'],
-    casualties: r.casualties,
-    created_at: iso(r.createdAt),
-    updated_at: iso(r.updatedAt),
-    version: r.version,
-    deleted_at: isoOrNull(r.deletedAt),
-  };
-}
+import { checkPrecondition, SYSTEM, writeTransaction, type WriteOptions } from '../history/journal';
+import { toIncidentDto } from './incident-mapper';
+import type { IncidentRepository } from './incident-repository';
+import type {
+  IncidentCreate,
+  IncidentDto,
+  IncidentListQuery,
+  IncidentPatch,
+  VerificationRequest,
+} from './incident-schemas';
+import type { IncidentTruth } from './incident-truth';
 
 /** Column values from API fields; only the fields present are set. */
 function columns(input: IncidentPatch): Partial<NewIncidentRow> {
@@ -73,9 +48,10 @@ const listsOf = (input: IncidentPatch) => ({
 export interface IncidentServiceDeps {
   db: Db;
   incidents: IncidentRepository;
+  truth: IncidentTruth;
 }
 
-export function createIncidentService({ db, incidents }: IncidentServiceDeps) {
+export function createIncidentService({ db, incidents, truth }: IncidentServiceDeps) {
   async function checkParent(
     tx: Executor,
     incidentId: string | undefined,
@@ -101,9 +77,17 @@ export function createIncidentService({ db, incidents }: IncidentServiceDeps) {
     return toIncidentDto(record);
   }
 
+  /** Locks the incident, checks If-Match, and returns its representation before the change. */
+  async function lockForWrite(tx: Executor, id: string, options: WriteOptions): Promise<IncidentDto> {
+    const row = await incidents.lockLive(tx, id);
+    if (!row) throw new NotFoundError('incident', id);
+    checkPrecondition('incident', row, options);
+    return load(tx, id);
+  }
+
   return {
-    async create(input: IncidentCreate): Promise<IncidentDto> {
-      return db.transaction(async (tx) => {
+    async create(input: IncidentCreate, options: WriteOptions = {}): Promise<IncidentDto> {
+      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
         await checkParent(tx, undefined, input.parent_id);
         const prefix = `${input.country ?? 'XXX'}-${input.occurred_from.slice(0, 4)}`;
         const number = await incidents.nextRefNumber(tx, prefix);
@@ -117,7 +101,9 @@ export function createIncidentService({ db, incidents }: IncidentServiceDeps) {
           casualties: emptyCasualties(),
         });
         await incidents.replaceLists(tx, row.id, listsOf(input));
-        return load(tx, row.id);
+        const created = await load(tx, row.id);
+        journal.record({ type: 'incident', state: created });
+        return created;
       });
     },
 
@@ -125,19 +111,21 @@ export function createIncidentService({ db, incidents }: IncidentServiceDeps) {
       return load(db, id);
     },
 
-    async update(id: string, patch: IncidentPatch): Promise<IncidentDto> {
-      return db.transaction(async (tx) => {
-        if (!(await incidents.lockLive(tx, id))) throw new NotFoundError('incident', id);
+    async update(id: string, patch: IncidentPatch, options: WriteOptions = {}): Promise<IncidentDto> {
+      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+        const before = await lockForWrite(tx, id, options);
         await checkParent(tx, id, patch.parent_id);
         await incidents.update(tx, id, columns(patch));
         await incidents.replaceLists(tx, id, listsOf(patch));
-        return load(tx, id);
+        const after = await load(tx, id);
+        journal.record({ type: 'incident', state: after, previous: before });
+        return after;
       });
     },
 
-    async remove(id: string): Promise<void> {
-      await db.transaction(async (tx) => {
-        if (!(await incidents.lockLive(tx, id))) throw new NotFoundError('incident', id);
+    async remove(id: string, options: WriteOptions = {}): Promise<void> {
+      await writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+        const before = await lockForWrite(tx, id, options);
         const claimIds = await incidents.liveClaimIds(tx, id);
         if (claimIds.length) {
           throw new ConflictError(
@@ -152,7 +140,39 @@ export function createIncidentService({ db, incidents }: IncidentServiceDeps) {
             'incident_has_live_children',
           );
         }
-        await incidents.softDelete(tx, id);
+        const row = (await incidents.softDelete(tx, id))!;
+        const [tombstone] = await incidents.withLists(tx, [row]);
+        journal.record({
+          type: 'incident',
+          state: toIncidentDto(tombstone!),
+          previous: before,
+          action: 'delete',
+        });
+      });
+    },
+
+    /** A verifier's ruling: verified or discredited stays until a verifier changes it or sends `auto`. */
+    async verify(id: string, request: VerificationRequest, options: WriteOptions = {}): Promise<IncidentDto> {
+      const context = options.context ?? SYSTEM;
+      return writeTransaction(db, context, async (tx, journal) => {
+        await lockForWrite(tx, id, options);
+        const ruling =
+          request.status === 'auto'
+            ? { verificationStatus: null, verificationRationale: null, verifiedBy: null, verifiedAt: null }
+            : {
+                verificationStatus: request.status,
+                verificationRationale: request.rationale,
+                verifiedBy: context.actor,
+                verifiedAt: new Date(),
+              };
+        await truth.recompute(
+          tx,
+          journal,
+          id,
+          { verification: request.status, rationale: request.rationale },
+          ruling,
+        );
+        return load(tx, id);
       });
     },
 

@@ -1,19 +1,28 @@
 import { isDeepStrictEqual } from 'node:util';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { claims, incidents, sources } from '../../db/schema';
+import { claims, incidents, sources, type NewIncidentRow } from '../../db/schema';
 import { deriveCasualties, type CountableClaim } from '../../domain/casualties';
 import { deriveStatus, type StatusClaim } from '../../domain/status';
-import type { IncidentStatus } from '../../domain/vocabulary';
+import type { Journal } from '../history/journal';
+import { toIncidentDto } from './incident-mapper';
+import type { IncidentRepository } from './incident-repository';
 
-/** Statuses only a verifier sets; the rules never overwrite them. */
-const MANUAL_STATUSES: readonly IncidentStatus[] = ['verified', 'discredited'];
+type Ruling = Pick<
+  NewIncidentRow,
+  'verificationStatus' | 'verificationRationale' | 'verifiedBy' | 'verifiedAt'
+>;
 
 /**
  * Keeps an incident's derived status and casualties in step with its claims. Called inside the transaction
- * that changes a claim (or a source's reliability or group), after the incident row has been locked.
+ * that changes a claim (or a source's reliability or group, or a verifier's ruling); it locks the incident,
+ * so concurrent writers on one incident queue and never store figures computed from a stale set of claims.
  */
-export function createIncidentTruth() {
+export function createIncidentTruth({
+  incidents: repository,
+}: {
+  incidents: Pick<IncidentRepository, 'withLists'>;
+}) {
   async function liveClaimsOf(db: Executor, incidentId: string): Promise<(CountableClaim & StatusClaim)[]> {
     const rows = await db
       .select({
@@ -49,32 +58,49 @@ export function createIncidentTruth() {
   }
 
   return {
-    /** Recomputes the incident's derived fields and stores them if they changed; returns whether they did. */
-    async recompute(db: Executor, incidentId: string): Promise<boolean> {
-      const [incident] = await db
-        .select({ status: incidents.status, casualties: incidents.casualties })
+    /**
+     * Recomputes the incident's derived fields and, when they (or the given ruling) change, stores them as a new
+     * version and journals it with its cause. Returns whether the incident changed.
+     */
+    async recompute(
+      db: Executor,
+      journal: Journal,
+      incidentId: string,
+      cause: Record<string, unknown>,
+      ruling?: Ruling,
+    ): Promise<boolean> {
+      const [row] = await db
+        .select()
         .from(incidents)
-        .where(eq(incidents.id, incidentId))
+        .where(and(eq(incidents.id, incidentId), isNull(incidents.deletedAt)))
         .for('no key update');
-      if (!incident) return false;
+      if (!row) return false;
       const live = await liveClaimsOf(db, incidentId);
       const casualties = deriveCasualties(live);
-      const status = MANUAL_STATUSES.includes(incident.status as IncidentStatus)
-        ? incident.status
-        : deriveStatus(live);
-      if (status === incident.status && isDeepStrictEqual(casualties, incident.casualties)) {
-        return false;
-      }
-      await db
+      const manual = ruling ? ruling.verificationStatus : row.verificationStatus;
+      const status = manual ?? deriveStatus(live);
+      if (!ruling && status === row.status && isDeepStrictEqual(casualties, row.casualties)) return false;
+
+      const [before] = await repository.withLists(db, [row]);
+      const [updated] = await db
         .update(incidents)
         .set({
+          ...ruling,
           status,
           casualties,
           killedBest: casualties.killed?.best ?? null,
           version: sql`${incidents.version} + 1`,
           updatedAt: sql`now()`,
         })
-        .where(eq(incidents.id, incidentId));
+        .where(eq(incidents.id, incidentId))
+        .returning();
+      const after = { ...before!, ...updated! };
+      journal.record({
+        type: 'incident',
+        state: toIncidentDto(after),
+        previous: toIncidentDto(before!),
+        cause,
+      });
       return true;
     },
   };

@@ -88,7 +88,7 @@ export function createSourceRepository() {
         .from(sources)
         .where(
           allOf(
-            isNull(sources.deletedAt),
+            query.include_deleted ? undefined : isNull(sources.deletedAt),
             query.kind?.length ? inArray(sources.kind, query.kind) : undefined,
             query.q
               ? or(ilike(sources.name, likePattern(query.q)), ilike(sources.acronym, likePattern(query.q)))

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { registerCrudRoutes } from '../../http/crud-routes';
+import type { HistoryService } from '../history/history-service';
 import type { SourceService } from './source-service';
 import {
   sourceCreateSchema,
@@ -9,9 +10,14 @@ import {
   sourceSchema,
 } from './source-schemas';
 
-export async function sourceRoutes(app: FastifyInstance, { service }: { service: SourceService }) {
+export async function sourceRoutes(
+  app: FastifyInstance,
+  { service, history }: { service: SourceService; history: HistoryService },
+) {
   registerCrudRoutes(app, {
     collection: 'sources',
+    resourceType: 'source',
+    history,
     singular: 'Source',
     plural: 'Sources',
     schemas: {

@@ -4,6 +4,7 @@ import {
   countryCode,
   httpUrl,
   lifecycleFields,
+  queryBoolean,
   queryList,
   requiredText,
   text,
@@ -65,6 +66,9 @@ export const sourceSchema = z
 
 export const sourceListQuery = z.object({
   ...pageQuerySchema,
+  include_deleted: queryBoolean
+    .optional()
+    .describe('true to list deleted records too (as tombstones with deleted_at)'),
   kind: queryList(kind).optional().describe('One or more kinds, comma-separated'),
   q: text(200).optional().describe('Case-insensitive match on name or acronym'),
 });

@@ -2,6 +2,7 @@ import type { Db } from '../../db/client';
 import type { NewSourceRow, SourceRow } from '../../db/schema';
 import { iso, isoOrNull } from '../../http/fields';
 import { ConflictError, NotFoundError } from '../../http/problems';
+import { checkPrecondition, SYSTEM, writeTransaction, type WriteOptions } from '../history/journal';
 import type { IncidentTruth } from '../incidents/incident-truth';
 import type { SourceRepository } from './source-repository';
 import type { SourceCreate, SourceDto, SourceListQuery, SourcePatch } from './source-schemas';
@@ -52,8 +53,12 @@ export interface SourceServiceDeps {
 
 export function createSourceService({ db, sources, truth }: SourceServiceDeps) {
   return {
-    async create(input: SourceCreate): Promise<SourceDto> {
-      return toSourceDto(await sources.insert(db, columns(input) as NewSourceRow));
+    async create(input: SourceCreate, options: WriteOptions = {}): Promise<SourceDto> {
+      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+        const created = toSourceDto(await sources.insert(tx, columns(input) as NewSourceRow));
+        journal.record({ type: 'source', state: created });
+        return created;
+      });
     },
 
     async get(id: string): Promise<SourceDto> {
@@ -62,26 +67,32 @@ export function createSourceService({ db, sources, truth }: SourceServiceDeps) {
       return toSourceDto(row);
     },
 
-    async update(id: string, patch: SourcePatch): Promise<SourceDto> {
-      return db.transaction(async (tx) => {
+    async update(id: string, patch: SourcePatch, options: WriteOptions = {}): Promise<SourceDto> {
+      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
         const before = await sources.lockLive(tx, id);
         if (!before) throw new NotFoundError('source', id);
+        checkPrecondition('source', before, options);
         const after = (await sources.update(tx, id, columns(patch)))!;
+        journal.record({ type: 'source', state: toSourceDto(after), previous: toSourceDto(before) });
         // Reliability ranks claims for the best estimate; the group decides corroboration.
         if (
           before.reliability !== after.reliability ||
           before.independenceGroup !== after.independenceGroup
         ) {
-          for (const incidentId of await sources.incidentIdsCiting(tx, id))
-            await truth.recompute(tx, incidentId);
+          const cause = { source_id: id, reason: 'source reliability or independence group changed' };
+          for (const incidentId of await sources.incidentIdsCiting(tx, id)) {
+            await truth.recompute(tx, journal, incidentId, cause);
+          }
         }
         return toSourceDto(after);
       });
     },
 
-    async remove(id: string): Promise<void> {
-      await db.transaction(async (tx) => {
-        if (!(await sources.lockLive(tx, id))) throw new NotFoundError('source', id);
+    async remove(id: string, options: WriteOptions = {}): Promise<void> {
+      await writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+        const before = await sources.lockLive(tx, id);
+        if (!before) throw new NotFoundError('source', id);
+        checkPrecondition('source', before, options);
         const claimIds = await sources.liveClaimIds(tx, id);
         if (claimIds.length) {
           throw new ConflictError(
@@ -89,7 +100,13 @@ export function createSourceService({ db, sources, truth }: SourceServiceDeps) {
             'source_has_live_claims',
           );
         }
-        await sources.softDelete(tx, id);
+        const row = (await sources.softDelete(tx, id))!;
+        journal.record({
+          type: 'source',
+          state: toSourceDto(row),
+          previous: toSourceDto(before),
+          action: 'delete',
+        });
       });
     },
 

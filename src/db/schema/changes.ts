@@ -1,0 +1,75 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  text,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { timestampColumn } from './columns';
+
+export const RESOURCE_TYPES = ['source', 'incident', 'claim'] as const;
+export const CHANGE_ACTIONS = ['create', 'update', 'delete'] as const;
+
+/**
+ * The append-only journal: one row per version of every record. It is both the history of each record and the
+ * change feed. `seq` is drawn under a lock held until commit, so feed order is commit order and a reader never
+ * sees a higher `seq` before a lower one has committed.
+ */
+export const changeSeq = pgSequence('change_seq');
+
+export const changes = pgTable(
+  'changes',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    resourceType: text('resource_type').notNull(),
+    resourceId: uuid('resource_id').notNull(),
+    version: integer('version').notNull(),
+    action: text('action').notNull(),
+    // The API key that made the change, or `anonymous`; `system` for derived changes made on someone's behalf.
+    actor: text('actor').notNull(),
+    requestId: text('request_id'),
+    changedAt: timestampColumn('changed_at').notNull(),
+    // The full representation after the change (for a delete, the tombstone).
+    state: jsonb('state').$type<Record<string, unknown>>().notNull(),
+    // Field → { from, to } for every field that changed.
+    diff: jsonb('diff').$type<Record<string, { from: unknown; to: unknown }>>().notNull(),
+    // Why a derived change happened, e.g. the claim whose review moved an incident's status.
+    cause: jsonb('cause').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    unique('changes_resource_version_key').on(t.resourceType, t.resourceId, t.version),
+    check('changes_resource_type_check', sql`${t.resourceType} IN ('source', 'incident', 'claim')`),
+    check('changes_action_check', sql`${t.action} IN ('create', 'update', 'delete')`),
+    index('changes_resource_changed_at_idx').on(t.resourceType, t.resourceId, t.changedAt),
+  ],
+);
+
+/** Stored responses of POST requests carrying an Idempotency-Key, so a retry gets the first answer. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    actor: text('actor').notNull(),
+    key: text('key').notNull(),
+    // SHA-256 of method, path and body: the same key with another request is refused.
+    requestHash: text('request_hash').notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: jsonb('response_body'),
+    responseLocation: text('response_location'),
+    createdAt: timestampColumn('created_at').notNull().defaultNow(),
+    completedAt: timestampColumn('completed_at'),
+    expiresAt: timestampColumn('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'idempotency_keys_pkey', columns: [t.actor, t.key] }),
+    index('idempotency_keys_expires_at_idx').on(t.expiresAt),
+  ],
+);
+
+export type ChangeRow = typeof changes.$inferSelect;

@@ -1,0 +1,69 @@
+import type { Db } from '../../db/client';
+import type { ChangeRow } from '../../db/schema';
+import { iso } from '../../http/fields';
+import { ProblemError } from '../../http/problems';
+import type { HistoryRepository } from './history-repository';
+import type { Change, HistoryEntry } from './history-schemas';
+import type { ResourceType } from './journal';
+
+const toEntry = (r: ChangeRow): HistoryEntry => ({
+  version: r.version,
+  action: r.action as HistoryEntry['action'],
+  actor: r.actor,
+  request_id: r.requestId,
+  changed_at: iso(r.changedAt),
+  changes: r.diff,
+  cause: r.cause,
+  state: r.state,
+});
+
+const toChange = (r: ChangeRow): Change => ({
+  cursor: String(r.seq),
+  resource_type: r.resourceType as Change['resource_type'],
+  resource_id: r.resourceId,
+  version: r.version,
+  action: r.action as Change['action'],
+  actor: r.actor,
+  changed_at: iso(r.changedAt),
+  state: r.state,
+});
+
+export function createHistoryService({ db, history }: { db: Db; history: HistoryRepository }) {
+  return {
+    /** Every version of a record, deleted ones included; 404 only for a record that never existed. */
+    async versions(type: ResourceType, id: string, query: { limit: number; cursor?: string | undefined }) {
+      const { rows, nextCursor } = await history.versions(db, type, id, query);
+      if (rows.length === 0 && !query.cursor) {
+        throw new ProblemError(404, 'not-found', `No ${type} with id ${id} has ever existed.`);
+      }
+      return { data: rows.map(toEntry), nextCursor };
+    },
+
+    /** The record as it stood at `at`: 404 when it did not exist yet or had been deleted by then. */
+    async asOf(type: ResourceType, id: string, at: Date): Promise<{ state: Record<string, unknown> }> {
+      const row = await history.asOf(db, type, id, at);
+      if (!row)
+        throw new ProblemError(404, 'not-found', `No ${type} with id ${id} existed at ${at.toISOString()}.`);
+      if (row.action === 'delete') {
+        throw new ProblemError(
+          404,
+          'not-found',
+          `The ${type} ${id} had been deleted by ${at.toISOString()}.`,
+        );
+      }
+      return { state: row.state };
+    },
+
+    async feed(after: number, limit: number) {
+      const rows = await history.feed(db, after, limit);
+      const last = rows.at(-1);
+      return {
+        data: rows.map(toChange),
+        nextCursor: last ? String(last.seq) : String(after),
+        full: rows.length === limit,
+      };
+    },
+  };
+}
+
+export type HistoryService = ReturnType<typeof createHistoryService>;

@@ -1,0 +1,147 @@
+import { isDeepStrictEqual } from 'node:util';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db, Executor } from '../../db/client';
+import { changes, idempotencyKeys, type RESOURCE_TYPES } from '../../db/schema';
+import { PreconditionFailedError } from '../../http/problems';
+
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+/** Who is writing and on which request; every change is recorded under it. */
+export interface WriteContext {
+  /** The API key id, or `anonymous`, or `system` for work the service does itself (demo data, migrations). */
+  actor: string;
+  requestId?: string;
+  /** When the request carries an Idempotency-Key: its response is stored in the same transaction as the write. */
+  idempotency?: {
+    actor: string;
+    key: string;
+    status: number;
+    location?: (result: unknown) => string | undefined;
+  };
+}
+
+export const SYSTEM: WriteContext = { actor: 'system' };
+
+/** How a write is made: on whose behalf, and on which condition (If-Match). */
+export interface WriteOptions {
+  context?: WriteContext;
+  /** Whether the current version satisfies the client's If-Match; absent means unconditional. */
+  ifMatch?: (version: number) => boolean;
+}
+
+/** Throws 412 when the client's If-Match does not name the current version. Call it after locking the row. */
+export function checkPrecondition(
+  resource: string,
+  current: { id: string; version: number },
+  options: WriteOptions,
+) {
+  if (options.ifMatch && !options.ifMatch(current.version)) {
+    throw new PreconditionFailedError(resource, current.id, current.version);
+  }
+}
+
+interface PendingChange {
+  resourceType: ResourceType;
+  resourceId: string;
+  version: number;
+  action: 'create' | 'update' | 'delete';
+  state: Record<string, unknown>;
+  previous: Record<string, unknown> | undefined;
+  cause: Record<string, unknown> | undefined;
+}
+
+/** Collects the changes of one transaction; they are written together at its end. */
+export class Journal {
+  readonly pending: PendingChange[] = [];
+
+  record(change: {
+    type: ResourceType;
+    state: { id: string; version: number };
+    previous?: object;
+    action?: 'create' | 'update' | 'delete';
+    cause?: Record<string, unknown>;
+  }) {
+    const action = change.action ?? (change.previous ? 'update' : 'create');
+    this.pending.push({
+      resourceType: change.type,
+      resourceId: change.state.id,
+      version: change.state.version,
+      action,
+      state: change.state as unknown as Record<string, unknown>,
+      previous: change.previous as Record<string, unknown> | undefined,
+      cause: change.cause,
+    });
+  }
+}
+
+// One lock for all writers, taken as the last step before commit, so that `seq` follows commit order.
+const FEED_LOCK_KEY = 7_240_318_552;
+
+export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
+
+/** The fields whose value differs, each with its value before and after; for a create, `from` is null. */
+export function diffStates(
+  previous: Record<string, unknown> | undefined,
+  state: Record<string, unknown>,
+): FieldChanges {
+  const diff: FieldChanges = {};
+  for (const [field, value] of Object.entries(state)) {
+    if (field === 'version' || field === 'updated_at') continue;
+    const before = previous?.[field] ?? null;
+    if (!previous || !isDeepStrictEqual(before, value))
+      diff[field] = { from: previous ? before : null, to: value };
+  }
+  return diff;
+}
+
+async function flush<T>(tx: Executor, journal: Journal, context: WriteContext, result: T) {
+  if (journal.pending.length > 0) {
+    // Held until commit: a change that draws a higher seq cannot commit before this one is visible.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${FEED_LOCK_KEY})`);
+    await tx.insert(changes).values(
+      journal.pending.map((c) => ({
+        seq: sql`nextval('change_seq')`,
+        resourceType: c.resourceType,
+        resourceId: c.resourceId,
+        version: c.version,
+        action: c.action,
+        actor: context.actor,
+        requestId: context.requestId ?? null,
+        // Transaction time, the same instant as the record's updated_at, so as_of agrees with it.
+        changedAt: sql`now()`,
+        state: c.state,
+        diff: diffStates(c.previous, c.state),
+        cause: c.cause ?? null,
+      })) as never,
+    );
+  }
+  const idempotency = context.idempotency;
+  if (idempotency) {
+    await tx
+      .update(idempotencyKeys)
+      .set({
+        responseStatus: idempotency.status,
+        responseBody: result ?? null,
+        responseLocation: idempotency.location?.(result) ?? null,
+        completedAt: sql`now()`,
+      })
+      .where(and(eq(idempotencyKeys.actor, idempotency.actor), eq(idempotencyKeys.key, idempotency.key)));
+  }
+}
+
+/**
+ * Runs a write in one transaction and records every change it made in the journal of that same transaction:
+ * a change is never visible without its history, nor history without its change.
+ */
+export async function writeTransaction<T>(
+  db: Db,
+  context: WriteContext,
+  work: (tx: Executor, journal: Journal) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    const journal = new Journal();
+    const result = await work(tx, journal);
+    await flush(tx, journal, context, result);
+    return result;
+  });
+}
