@@ -12,20 +12,20 @@ const LOCATIONS: Record<string, string> = {
 
 function validationProblem(err: FastifyError): Problem {
   const location = LOCATIONS[err.validationContext ?? 'body'] ?? 'body';
-  const errors: FieldError[] = (err.validation ?? []).map((v) => {
+  const errors: FieldError[] = (err.validation ?? []).flatMap((v) => {
     const pointer = v.instancePath
       .split('/')
       .filter(Boolean)
       .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const params = (v.params ?? {}) as { issue?: { code?: string; keys?: string[] } };
-    // zod reports unknown keys on the parent object; name the key itself.
-    if (params.issue?.code === 'unrecognized_keys' && params.issue.keys?.length) {
-      return {
-        path: [location, ...pointer, ...params.issue.keys].join('.'),
-        message: v.message ?? 'not allowed',
-      };
+    // zod reports unknown keys on the parent object; name each key itself.
+    const keys = (v.params as { keys?: unknown } | undefined)?.keys;
+    if (v.keyword === 'unrecognized_keys' && Array.isArray(keys) && keys.length) {
+      return keys.map((key) => ({
+        path: [location, ...pointer, String(key)].join('.'),
+        message: `Unrecognized key: "${String(key)}"`,
+      }));
     }
-    return { path: [location, ...pointer].join('.'), message: v.message ?? 'invalid' };
+    return [{ path: [location, ...pointer].join('.'), message: v.message ?? 'invalid' }];
   });
   return {
     type: problemType('validation'),

@@ -54,20 +54,18 @@ declare module 'fastify' {
   }
 }
 
+// Plain JSON schemas with a description; @fastify/swagger turns each into an OpenAPI header object.
 const RESPONSE_HEADERS = {
   ETag: {
+    type: 'string',
     description: 'The record’s version as a strong entity tag, for If-Match and If-None-Match',
-    schema: { type: 'string' },
   },
-  Location: { description: 'The URL of the created record', schema: { type: 'string' } },
-  Link: {
-    description: 'The next page, as `<url>; rel="next"`; absent on the last page',
-    schema: { type: 'string' },
-  },
+  Location: { type: 'string', description: 'The URL of the created record' },
+  Link: { type: 'string', description: 'The next page, as `<url>; rel="next"`; absent on the last page' },
   'Idempotent-Replayed': {
+    type: 'string',
     description:
       '`true` when this is the stored response of an earlier request with the same Idempotency-Key',
-    schema: { type: 'string' },
   },
 } as const;
 
