@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config';
 import type { Database } from './db/client';
-import { registerErrorHandling, sendProblem } from './http/error-handler';
+import { registerErrorHandling, sendProblem, toProblem } from './http/error-handler';
 import { registerOpenApi } from './http/openapi';
 import { problemType, statusTitle } from './http/problems';
 import { registerIdempotency } from './http/idempotency';
@@ -49,6 +49,20 @@ export async function buildApp({ config, database, logger }: AppOptions) {
     // Closing is answered below as problem+json instead of Fastify's own body.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The router refuses some URLs before any hook runs; answer those as problems too.
+    frameworkErrors: (err, request, reply) => {
+      reply.header('x-request-id', request.id);
+      const problem =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? {
+              type: problemType('uri-too-long'),
+              title: statusTitle(414),
+              status: 414,
+              detail: 'A path segment is longer than 200 characters.',
+            }
+          : toProblem(err, String(request.id));
+      return sendProblem(reply, request, problem);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -6,6 +6,15 @@ const boolean = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A whole number written in decimal digits, within bounds (no hex, exponents or spaces). */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .default(String(fallback))
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`);
+
 const postgresUrl = z
   .string()
   .refine((v) => /^postgres(ql)?:\/\//.test(v), { message: 'must be a postgres:// or postgresql:// URL' })
@@ -13,20 +22,15 @@ const postgresUrl = z
 
 /** The environment the service reads, validated once at start. */
 export const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(0, 65535, 3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: postgresUrl,
   DATA_DIR: z.string().min(1).default('./data'),
-  DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(20),
+  DB_POOL_MAX: wholeNumber(1, 1000, 20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_DATA: boolean(true),
-  BODY_LIMIT: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  BODY_LIMIT: wholeNumber(1024, 64 * 1024 * 1024, 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: wholeNumber(0, 600_000, 10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -38,12 +42,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; empty strings count as unset so `FOO=` falls back to the default. */
+/** Parses the environment; blank values count as unset so `FOO=` falls back to the default. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, string> = {};
   for (const key of Object.keys(configSchema.shape)) {
     const value = env[key];
-    if (value !== undefined && value !== '') input[key] = value;
+    if (value !== undefined && value.trim() !== '') input[key] = value;
   }
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {

@@ -65,7 +65,7 @@ export function openPostgres({
       }
     },
     async close() {
-      await pool.end();
+      if (!pool.ending) await pool.end();
     },
   };
 }

@@ -2,11 +2,12 @@ import { and, asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ProblemError } from '../http/problems';
 import { decodeCursor, encodeCursor, type KeysetPosition } from '../http/pagination';
 
-type KeyType = 'timestamp' | 'date' | 'uuid' | 'integer' | 'text';
+type KeyType = 'timestamp' | 'date' | 'uuid' | 'integer' | 'real' | 'text';
 
 /** One way a list can be ordered: its key columns, ending with the unique id so the order is total. */
 export interface SortSpec {
-  columns: { column: AnyColumn; type: KeyType }[];
+  /** Columns or expressions (an expression index makes the latter fast). */
+  columns: { column: AnyColumn | SQL; type: KeyType }[];
   descending: boolean;
 }
 
@@ -15,6 +16,7 @@ const CASTS: Record<KeyType, string> = {
   date: 'date',
   uuid: 'uuid',
   integer: 'integer',
+  real: 'real',
   text: 'text',
 };
 
@@ -40,6 +42,8 @@ function validKeyValue(value: unknown, type: KeyType): boolean {
       );
     case 'integer':
       return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 2 ** 31;
+    case 'real':
+      return typeof value === 'number' && Number.isFinite(value);
     case 'text':
       return typeof value === 'string';
   }

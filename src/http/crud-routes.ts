@@ -73,6 +73,7 @@ export function registerCrudRoutes<
   const { collection, resourceType, singular, plural, schemas, service, history, descriptions } = spec;
   const tags = [collection];
   const lower = singular.toLowerCase();
+  const a = /^[aeiou]/.test(lower) ? `an ${lower}` : `a ${lower}`;
 
   app.route({
     method: 'GET',
@@ -100,7 +101,7 @@ export function registerCrudRoutes<
     schema: {
       operationId: `create${singular}`,
       tags,
-      summary: `Create a ${lower}`,
+      summary: `Create ${a}`,
       description: `${descriptions.create} A retry with the same Idempotency-Key returns the first response.`,
       headers: idempotencyKeyHeader,
       body: schemas.create,
@@ -129,7 +130,7 @@ export function registerCrudRoutes<
     schema: {
       operationId: `get${singular}`,
       tags,
-      summary: `Read a ${lower}`,
+      summary: `Read ${a}`,
       params: idParams,
       querystring: readQuery,
       headers: readHeaders,
@@ -157,8 +158,9 @@ export function registerCrudRoutes<
     config: { responseHeaders: { 200: ['ETag'] } },
     schema: {
       operationId: `update${singular}`,
+      consumes: ['application/json', 'application/merge-patch+json'],
       tags,
-      summary: `Change a ${lower}`,
+      summary: `Change ${a}`,
       description: `${descriptions.update} Send If-Match with the ETag you read to be sure nobody changed it meanwhile.`,
       params: idParams,
       headers: ifMatchHeaders,
@@ -183,7 +185,7 @@ export function registerCrudRoutes<
     schema: {
       operationId: `delete${singular}`,
       tags,
-      summary: `Delete a ${lower}`,
+      summary: `Delete ${a}`,
       description: descriptions.remove,
       params: idParams,
       headers: ifMatchHeaders,
@@ -204,7 +206,7 @@ export function registerCrudRoutes<
     schema: {
       operationId: `get${singular}History`,
       tags,
-      summary: `Every version of a ${lower}`,
+      summary: `Every version of ${a}`,
       description: `Each version of the ${lower}, oldest first, with who made it, when, what changed and why; deleted records keep their history.`,
       params: idParams,
       querystring: historyQuery,

@@ -31,7 +31,8 @@ export const timestampInput = z.iso
   .datetime({ offset: true, message: 'must be an RFC 3339 date-time, e.g. 2025-03-07T12:00:00Z' })
   .refine((s) => {
     const year = new Date(s).getUTCFullYear();
-    return year >= 1 && year <= 9999;
+    // An unparseable value has already been reported by the format check.
+    return Number.isNaN(year) || (year >= 1 && year <= 9999);
   }, 'must be between years 1 and 9999');
 
 export const dateInput = z.iso

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import {
   boolean,
   check,
@@ -11,7 +11,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { CLAIM_STANCES, REVIEW_STATUSES } from '../../domain/vocabulary';
-import { lifecycleColumns, oneOf, timestampColumn } from './columns';
+import { lifecycleColumns, oneOf, timestampColumn, tsvector } from './columns';
 import { incidents } from './incidents';
 import { sources } from './sources';
 
@@ -47,6 +47,9 @@ export const claims = pgTable(
     reviewStatus: text('review_status').notNull().default('pending'),
     reviewNote: text('review_note'),
     ...lifecycleColumns(),
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      sql`to_tsvector('simple', coalesce(statement, '') || ' ' || coalesce(translation, ''))`,
+    ),
   },
   (t) => [
     foreignKey({ name: 'claims_incident_fk', columns: [t.incidentId], foreignColumns: [incidents.id] }),
@@ -62,8 +65,13 @@ export const claims = pgTable(
     index('claims_created_at_id_idx').on(t.createdAt, t.id),
     index('claims_incident_id_created_at_idx').on(t.incidentId, t.createdAt, t.id),
     index('claims_source_id_created_at_idx').on(t.sourceId, t.createdAt, t.id),
+    index('claims_search_idx').using('gin', t.searchVector),
   ],
 );
 
-export type ClaimRow = typeof claims.$inferSelect;
+const { searchVector: _claimSearch, ...claimRecordColumns } = getTableColumns(claims);
+/** Every column a record read needs: all but the search vector, which only filters. */
+export { claimRecordColumns };
+
+export type ClaimRow = Omit<typeof claims.$inferSelect, 'searchVector'>;
 export type NewClaimRow = typeof claims.$inferInsert;

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import {
   check,
   date,
@@ -23,7 +23,7 @@ import {
   INCIDENT_SUBCATEGORIES,
 } from '../../domain/vocabulary';
 import type { Casualties } from '../../domain/casualties';
-import { lifecycleColumns, oneOf, timestampColumn } from './columns';
+import { lifecycleColumns, oneOf, timestampColumn, tsvector } from './columns';
 
 export const incidents = pgTable(
   'incidents',
@@ -61,6 +61,10 @@ export const incidents = pgTable(
     verifiedBy: text('verified_by'),
     verifiedAt: timestampColumn('verified_at'),
     ...lifecycleColumns(),
+    // The 'simple' configuration does not stem: records are in many languages and a wrong stemmer hides matches.
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      sql`to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(place, ''))`,
+    ),
   },
   (t) => [
     unique('incidents_ref_key').on(t.ref),
@@ -90,6 +94,10 @@ export const incidents = pgTable(
     index('incidents_admin1_occurred_from_idx').on(t.admin1, t.occurredFrom, t.id),
     index('incidents_category_occurred_from_idx').on(t.category, t.occurredFrom, t.id),
     index('incidents_parent_id_idx').on(t.parentId),
+    index('incidents_search_idx').using('gin', t.searchVector),
+    index('incidents_latitude_longitude_idx').on(t.latitude, t.longitude),
+    // Sorting by killed puts incidents with no figure last (as -1), with a total order by id.
+    index('incidents_killed_best_idx').on(sql`coalesce(${t.killedBest}, -1)`, t.id),
   ],
 );
 
@@ -156,5 +164,9 @@ export const incidentRefCounters = pgTable('incident_ref_counters', {
   lastValue: integer('last_value').notNull(),
 });
 
-export type IncidentRow = typeof incidents.$inferSelect;
+/** Every column a record read needs: all but the search vector, which only filters. */
+const { searchVector: _incidentSearch, ...incidentRecordColumns } = getTableColumns(incidents);
+export { incidentRecordColumns };
+
+export type IncidentRow = Omit<typeof incidents.$inferSelect, 'searchVector'>;
 export type NewIncidentRow = typeof incidents.$inferInsert;

@@ -1,19 +1,19 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import { allOf, keyset } from '../../db/keyset';
-import { claims, type ClaimRow, type NewClaimRow } from '../../db/schema';
+import { claimRecordColumns, claims, type ClaimRow, type NewClaimRow } from '../../db/schema';
 import type { ClaimListQuery } from './claim-schemas';
 
 export function createClaimRepository() {
   return {
     async insert(db: Executor, values: NewClaimRow): Promise<ClaimRow> {
-      const [row] = await db.insert(claims).values(values).returning();
+      const [row] = await db.insert(claims).values(values).returning(claimRecordColumns);
       return row!;
     },
 
     async findLive(db: Executor, id: string): Promise<ClaimRow | undefined> {
       const [row] = await db
-        .select()
+        .select(claimRecordColumns)
         .from(claims)
         .where(and(eq(claims.id, id), isNull(claims.deletedAt)));
       return row;
@@ -24,7 +24,7 @@ export function createClaimRepository() {
         .update(claims)
         .set({ ...values, version: sql`${claims.version} + 1`, updatedAt: sql`now()` })
         .where(and(eq(claims.id, id), isNull(claims.deletedAt)))
-        .returning();
+        .returning(claimRecordColumns);
       return row;
     },
 
@@ -33,7 +33,7 @@ export function createClaimRepository() {
         .update(claims)
         .set({ deletedAt: sql`now()`, version: sql`${claims.version} + 1`, updatedAt: sql`now()` })
         .where(and(eq(claims.id, id), isNull(claims.deletedAt)))
-        .returning();
+        .returning(claimRecordColumns);
       return row;
     },
 
@@ -52,7 +52,7 @@ export function createClaimRepository() {
         query.limit,
       );
       const rows = await db
-        .select()
+        .select(claimRecordColumns)
         .from(claims)
         .where(
           allOf(

@@ -2,7 +2,13 @@ import type { Db, Executor } from '../../db/client';
 import type { ClaimRow, NewClaimRow } from '../../db/schema';
 import { iso, isoOrNull } from '../../http/fields';
 import { NotFoundError, UnprocessableError } from '../../http/problems';
-import { checkPrecondition, SYSTEM, writeTransaction, type WriteOptions } from '../history/journal';
+import {
+  assertChanged,
+  checkPrecondition,
+  SYSTEM,
+  writeTransaction,
+  type WriteOptions,
+} from '../history/journal';
 import type { IncidentRepository } from '../incidents/incident-repository';
 import type { IncidentTruth } from '../incidents/incident-truth';
 import type { SourceRepository } from '../sources/source-repository';
@@ -128,6 +134,7 @@ export function createClaimService({ db, claims, incidents, sources, truth }: Cl
       return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
         const before = await lockForWrite(tx, id, options);
         const after = toClaimDto((await claims.update(tx, id, columns(patch)))!);
+        assertChanged(toClaimDto(before), after);
         journal.record({ type: 'claim', state: after, previous: toClaimDto(before) });
         const reason =
           patch.review_status && patch.review_status !== before.reviewStatus

@@ -130,6 +130,22 @@ async function flush<T>(tx: Executor, journal: Journal, context: WriteContext, r
 }
 
 /**
+ * Thrown inside a write whose result equals the record as it was: the transaction is rolled back and the record
+ * returned unchanged, so a repeated PATCH makes no new version and keeps its ETag.
+ */
+export class Unchanged<T> extends Error {
+  constructor(readonly record: T) {
+    super('unchanged');
+  }
+}
+
+/** Throws Unchanged when no field but version and updated_at differs between the two representations. */
+export function assertChanged<T extends object>(previous: T, state: T): void {
+  const changed = diffStates(previous as Record<string, unknown>, state as Record<string, unknown>);
+  if (Object.keys(changed).length === 0) throw new Unchanged(previous);
+}
+
+/**
  * Runs a write in one transaction and records every change it made in the journal of that same transaction:
  * a change is never visible without its history, nor history without its change.
  */
@@ -138,10 +154,15 @@ export async function writeTransaction<T>(
   context: WriteContext,
   work: (tx: Executor, journal: Journal) => Promise<T>,
 ): Promise<T> {
-  return db.transaction(async (tx) => {
-    const journal = new Journal();
-    const result = await work(tx, journal);
-    await flush(tx, journal, context, result);
-    return result;
-  });
+  try {
+    return await db.transaction(async (tx) => {
+      const journal = new Journal();
+      const result = await work(tx, journal);
+      await flush(tx, journal, context, result);
+      return result;
+    });
+  } catch (err) {
+    if (err instanceof Unchanged) return err.record as T;
+    throw err;
+  }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client';
 import { allOf, keyset, type SortSpec } from '../../db/keyset';
@@ -6,12 +7,13 @@ import {
   incidentActors,
   incidentExternalIds,
   incidentRefCounters,
+  incidentRecordColumns,
   incidents,
   incidentTags,
   type IncidentRow,
   type NewIncidentRow,
 } from '../../db/schema';
-import type { IncidentListQuery, IncidentSort } from './incident-schemas';
+import type { IncidentFilters, IncidentListQuery, IncidentSort } from './incident-schemas';
 
 export interface IncidentLists {
   actors: { name: string; role: string }[];
@@ -21,59 +23,134 @@ export interface IncidentLists {
 
 export type IncidentRecord = IncidentRow & IncidentLists;
 
-const SORTS: Record<IncidentSort, SortSpec> = {
-  occurred_from: {
-    columns: [
-      { column: incidents.occurredFrom, type: 'date' },
-      { column: incidents.id, type: 'uuid' },
-    ],
-    descending: false,
-  },
-  '-occurred_from': {
-    columns: [
-      { column: incidents.occurredFrom, type: 'date' },
-      { column: incidents.id, type: 'uuid' },
-    ],
-    descending: true,
-  },
-  created_at: {
-    columns: [
-      { column: incidents.createdAt, type: 'timestamp' },
-      { column: incidents.id, type: 'uuid' },
-    ],
-    descending: false,
-  },
-  '-created_at': {
-    columns: [
-      { column: incidents.createdAt, type: 'timestamp' },
-      { column: incidents.id, type: 'uuid' },
-    ],
-    descending: true,
-  },
-  updated_at: {
-    columns: [
-      { column: incidents.updatedAt, type: 'timestamp' },
-      { column: incidents.id, type: 'uuid' },
-    ],
-    descending: false,
-  },
-  '-updated_at': {
-    columns: [
-      { column: incidents.updatedAt, type: 'timestamp' },
-      { column: incidents.id, type: 'uuid' },
-    ],
-    descending: true,
-  },
-};
+const byId = { column: incidents.id, type: 'uuid' } as const;
+const killedKey = sql`coalesce(${incidents.killedBest}, -1)`;
 
-const SORT_KEYS: Record<IncidentSort, (r: IncidentRow) => unknown[]> = {
-  occurred_from: (r) => [r.occurredFrom, r.id],
-  '-occurred_from': (r) => [r.occurredFrom, r.id],
-  created_at: (r) => [r.createdAt, r.id],
-  '-created_at': (r) => [r.createdAt, r.id],
-  updated_at: (r) => [r.updatedAt, r.id],
-  '-updated_at': (r) => [r.updatedAt, r.id],
-};
+const tsQuery = (q: string) => sql`websearch_to_tsquery('simple', ${q})`;
+
+/** Relevance: the incident's own text counts fully, its claims' statements half. */
+const relevance = (q: string) =>
+  sql`(ts_rank(${incidents.searchVector}, ${tsQuery(q)}) + 0.5 * coalesce((SELECT max(ts_rank(${claims.searchVector}, ${tsQuery(q)})) FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.deletedAt} IS NULL AND ${claims.searchVector} @@ ${tsQuery(q)}), 0))::real`;
+
+/** The order of a list and the key it pages by; every order ends with the id, so it is total. */
+function sortOf(
+  sort: IncidentSort,
+  q: string | undefined,
+): { name: string; spec: SortSpec; key: (r: IncidentRow & { rank?: number }) => unknown[] } {
+  const descending = sort.startsWith('-');
+  switch (sort.replace(/^-/, '')) {
+    case 'occurred_from':
+      return {
+        name: sort,
+        spec: { columns: [{ column: incidents.occurredFrom, type: 'date' }, byId], descending },
+        key: (r) => [r.occurredFrom, r.id],
+      };
+    case 'created_at':
+      return {
+        name: sort,
+        spec: { columns: [{ column: incidents.createdAt, type: 'timestamp' }, byId], descending },
+        key: (r) => [r.createdAt, r.id],
+      };
+    case 'updated_at':
+      return {
+        name: sort,
+        spec: { columns: [{ column: incidents.updatedAt, type: 'timestamp' }, byId], descending },
+        key: (r) => [r.updatedAt, r.id],
+      };
+    case 'killed':
+      return {
+        name: sort,
+        spec: { columns: [{ column: killedKey, type: 'integer' }, byId], descending },
+        key: (r) => [r.killedBest ?? -1, r.id],
+      };
+    default: {
+      // A relevance cursor is only valid for the query it ranked.
+      const digest = createHash('sha256')
+        .update(q ?? '')
+        .digest('base64url')
+        .slice(0, 12);
+      return {
+        name: `relevance:${digest}`,
+        // Ordered outside the subquery that computes the rank, so the columns are named bare.
+        spec: {
+          columns: [
+            { column: sql`rank`, type: 'real' },
+            { column: sql`id`, type: 'uuid' },
+          ],
+          descending: true,
+        },
+        key: (r) => [r.rank, r.id],
+      };
+    }
+  }
+}
+
+/** Degrees of latitude per kilometre along a meridian, for the bounding box around `near`. */
+const KM_PER_DEGREE = 111.195;
+const EARTH_RADIUS_KM = 6371.0088;
+
+/** The SQL conditions for the shared incident filters (SPEC §5); each is answered by an index or a semi-join. */
+export function incidentConditions(f: IncidentFilters): (SQL | undefined)[] {
+  const conditions: (SQL | undefined)[] = [
+    f.include_deleted ? undefined : isNull(incidents.deletedAt),
+    f.country?.length ? inArray(incidents.country, f.country) : undefined,
+    f.admin1 ? eq(incidents.admin1, f.admin1) : undefined,
+    f.admin2 ? eq(incidents.admin2, f.admin2) : undefined,
+    f.place ? sql`lower(${incidents.place}) = lower(${f.place})` : undefined,
+    f.category?.length ? inArray(incidents.category, f.category) : undefined,
+    f.subcategory?.length ? inArray(incidents.subcategory, f.subcategory) : undefined,
+    f.status?.length ? inArray(incidents.status, f.status) : undefined,
+    f.from ? gte(incidents.occurredTo, f.from) : undefined,
+    f.to ? lte(incidents.occurredFrom, f.to) : undefined,
+    f.min_killed !== undefined ? gte(incidents.killedBest, f.min_killed) : undefined,
+    f.updated_since ? gte(incidents.updatedAt, new Date(f.updated_since)) : undefined,
+    f.source_id
+      ? sql`EXISTS (SELECT 1 FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.sourceId} = ${f.source_id} AND ${claims.deletedAt} IS NULL)`
+      : undefined,
+    f.actor
+      ? sql`EXISTS (SELECT 1 FROM ${incidentActors} WHERE ${incidentActors.incidentId} = ${incidents.id} AND lower(${incidentActors.name}) = lower(${f.actor}))`
+      : undefined,
+    f.tag?.length
+      ? sql`EXISTS (SELECT 1 FROM ${incidentTags} WHERE ${incidentTags.incidentId} = ${incidents.id} AND ${inArray(incidentTags.tag, f.tag)})`
+      : undefined,
+    f.q
+      ? sql`${incidents.id} IN (SELECT ${incidents.id} FROM ${incidents} WHERE ${incidents.searchVector} @@ ${tsQuery(f.q)} UNION SELECT ${claims.incidentId} FROM ${claims} WHERE ${claims.searchVector} @@ ${tsQuery(f.q)} AND ${claims.deletedAt} IS NULL)`
+      : undefined,
+  ];
+  if (f.bbox) {
+    const [minLon, minLat, maxLon, maxLat] = f.bbox as [number, number, number, number];
+    conditions.push(sql`${incidents.latitude} BETWEEN ${minLat} AND ${maxLat}`);
+    conditions.push(
+      minLon <= maxLon
+        ? sql`${incidents.longitude} BETWEEN ${minLon} AND ${maxLon}`
+        : sql`(${incidents.longitude} >= ${minLon} OR ${incidents.longitude} <= ${maxLon})`,
+    );
+  }
+  if (f.near && f.radius_km !== undefined) {
+    const [lat, lon] = f.near as [number, number];
+    const r = f.radius_km;
+    const dLat = r / KM_PER_DEGREE;
+    // The box around the circle lets the latitude index do the work; the exact distance then decides.
+    conditions.push(sql`${incidents.latitude} BETWEEN ${lat - dLat} AND ${lat + dLat}`);
+    const cosLat = Math.cos((Math.min(89.9, Math.abs(lat) + dLat) * Math.PI) / 180);
+    const dLon = r / (KM_PER_DEGREE * cosLat);
+    if (dLon < 180) {
+      const west = lon - dLon;
+      const east = lon + dLon;
+      conditions.push(
+        west < -180
+          ? sql`(${incidents.longitude} >= ${west + 360} OR ${incidents.longitude} <= ${east})`
+          : east > 180
+            ? sql`(${incidents.longitude} >= ${west} OR ${incidents.longitude} <= ${east - 360})`
+            : sql`${incidents.longitude} BETWEEN ${west} AND ${east}`,
+      );
+    }
+    conditions.push(
+      sql`2 * ${EARTH_RADIUS_KM}::float8 * asin(sqrt(power(sin(radians(${incidents.latitude} - ${lat}::float8) / 2), 2) + cos(radians(${lat}::float8)) * cos(radians(${incidents.latitude})) * power(sin(radians(${incidents.longitude} - ${lon}::float8) / 2), 2))) <= ${r}::float8`,
+    );
+  }
+  return conditions;
+}
 
 export function createIncidentRepository() {
   async function loadLists(db: Executor, ids: string[]): Promise<Map<string, IncidentLists>> {
@@ -130,7 +207,7 @@ export function createIncidentRepository() {
     },
 
     async insert(db: Executor, values: NewIncidentRow): Promise<IncidentRow> {
-      const [row] = await db.insert(incidents).values(values).returning();
+      const [row] = await db.insert(incidents).values(values).returning(incidentRecordColumns);
       return row!;
     },
 
@@ -163,7 +240,7 @@ export function createIncidentRepository() {
 
     async findLive(db: Executor, id: string): Promise<IncidentRecord | undefined> {
       const [row] = await db
-        .select()
+        .select(incidentRecordColumns)
         .from(incidents)
         .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)));
       return row ? (await withLists(db, [row]))[0] : undefined;
@@ -175,7 +252,7 @@ export function createIncidentRepository() {
      */
     async lockLive(db: Executor, id: string): Promise<IncidentRow | undefined> {
       const [row] = await db
-        .select()
+        .select(incidentRecordColumns)
         .from(incidents)
         .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)))
         .for('no key update');
@@ -191,7 +268,7 @@ export function createIncidentRepository() {
         .update(incidents)
         .set({ ...values, version: sql`${incidents.version} + 1`, updatedAt: sql`now()` })
         .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)))
-        .returning();
+        .returning(incidentRecordColumns);
       return row;
     },
 
@@ -200,7 +277,7 @@ export function createIncidentRepository() {
         .update(incidents)
         .set({ deletedAt: sql`now()`, version: sql`${incidents.version} + 1`, updatedAt: sql`now()` })
         .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)))
-        .returning();
+        .returning(incidentRecordColumns);
       return row;
     },
 
@@ -240,27 +317,34 @@ export function createIncidentRepository() {
     },
 
     async list(db: Executor, query: IncidentListQuery) {
-      const page = keyset(query.sort, SORTS[query.sort], query.cursor, query.limit);
-      const filters: (SQL | undefined)[] = [
-        query.include_deleted ? undefined : isNull(incidents.deletedAt),
-        query.country?.length ? inArray(incidents.country, query.country) : undefined,
-        query.admin1 ? eq(incidents.admin1, query.admin1) : undefined,
-        query.category?.length ? inArray(incidents.category, query.category) : undefined,
-        query.from ? gte(incidents.occurredTo, query.from) : undefined,
-        query.to ? lte(incidents.occurredFrom, query.to) : undefined,
-        query.source_id
-          ? sql`EXISTS (SELECT 1 FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.sourceId} = ${query.source_id} AND ${claims.deletedAt} IS NULL)`
-          : undefined,
-        page.after,
-      ];
-      const rows = await db
-        .select()
-        .from(incidents)
-        .where(allOf(...filters))
-        .orderBy(...page.orderBy)
-        .limit(page.fetch);
-      const { rows: pageRows, nextCursor } = page.page(rows, SORT_KEYS[query.sort]);
-      return { rows: await withLists(db, pageRows), nextCursor };
+      const sort = sortOf(query.sort ?? (query.q ? 'relevance' : '-occurred_from'), query.q);
+      const page = keyset(sort.name, sort.spec, query.cursor, query.limit);
+      const conditions = incidentConditions(query);
+      let rows: (IncidentRow & { rank?: number })[];
+      if (sort.name.startsWith('relevance')) {
+        // Relevance is computed once per row in a subquery, so the keyset condition can compare it.
+        const ranked = db
+          .select({ ...incidentRecordColumns, rank: relevance(query.q!).as('rank') })
+          .from(incidents)
+          .where(allOf(...conditions))
+          .as('ranked');
+        rows = (await db
+          .select()
+          .from(ranked)
+          .where(allOf(page.after))
+          .orderBy(...page.orderBy)
+          .limit(page.fetch)) as unknown as (IncidentRow & { rank: number })[];
+      } else {
+        rows = await db
+          .select(incidentRecordColumns)
+          .from(incidents)
+          .where(allOf(...conditions, page.after))
+          .orderBy(...page.orderBy)
+          .limit(page.fetch);
+      }
+      const { rows: pageRows, nextCursor } = page.page(rows, sort.key);
+      const records = pageRows.map(({ rank: _rank, ...row }) => row);
+      return { rows: await withLists(db, records), nextCursor };
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   queryList,
   requiredText,
   text,
+  timestampInput,
   uuid,
 } from '../../http/fields';
 import { pageQuerySchema, pageSchema } from '../../http/pagination';
@@ -93,9 +94,9 @@ const writableFields = {
     .refine(...unique((e: { system: string }) => e.system, 'system')),
 };
 
+/** Both coordinates or neither: null and absent both mean "no coordinates". */
 const coordinatesPaired = (v: { latitude?: number | null; longitude?: number | null }) =>
-  (v.latitude === undefined) === (v.longitude === undefined) &&
-  (v.latitude === null) === (v.longitude === null);
+  (v.latitude == null) === (v.longitude == null);
 
 export const incidentCreateSchema = z
   .strictObject({
@@ -225,25 +226,105 @@ export const INCIDENT_SORTS = [
   '-created_at',
   'updated_at',
   '-updated_at',
+  'killed',
+  '-killed',
+  'relevance',
 ] as const;
 
-export const incidentListQuery = z
-  .object({
+const numberList = (count: number, what: string) =>
+  z
+    .string()
+    .max(200)
+    .transform((v, ctx) => {
+      const parts = v.split(',').map((p) => Number(p.trim()));
+      if (parts.length !== count || parts.some((n) => !Number.isFinite(n)) || v.trim() === '') {
+        ctx.addIssue({ code: 'custom', message: `must be ${what}` });
+        return z.NEVER;
+      }
+      return parts;
+    });
+
+/** The incident filters shared by lists, exports and statistics (SPEC §5). */
+export const incidentFilterFields = {
+  include_deleted: queryBoolean
+    .optional()
+    .describe('true to include deleted records (as tombstones with deleted_at)'),
+  q: text(500)
+    .refine((s) => s.trim().length > 0, 'must not be blank')
+    .optional()
+    .describe(
+      'Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude',
+    ),
+  category: queryList(category).optional().describe('One or more categories, comma-separated'),
+  subcategory: queryList(subcategory).optional().describe('One or more subcategories, comma-separated'),
+  status: queryList(z.enum(INCIDENT_STATUSES)).optional().describe('One or more statuses, comma-separated'),
+  country: queryList(countryCode)
+    .optional()
+    .describe('One or more ISO 3166-1 alpha-3 codes, comma-separated'),
+  admin1: text(200).optional().describe('Exact first-level administrative division'),
+  admin2: text(200).optional().describe('Exact second-level administrative division'),
+  place: text(300).optional().describe('Place name, case-insensitive'),
+  from: dateInput.optional().describe('Incidents whose occurred range ends on or after this date'),
+  to: dateInput.optional().describe('Incidents whose occurred range starts on or before this date'),
+  bbox: numberList(4, 'minLon,minLat,maxLon,maxLat')
+    .refine(
+      ([minLon, minLat, maxLon, maxLat]) =>
+        minLon! >= -180 &&
+        maxLon! <= 180 &&
+        minLon! <= 180 &&
+        maxLon! >= -180 &&
+        minLat! >= -90 &&
+        maxLat! <= 90 &&
+        minLat! <= maxLat!,
+      'must be minLon,minLat,maxLon,maxLat within ±180/±90 with minLat ≤ maxLat (minLon > maxLon crosses the antimeridian)',
+    )
+    .optional()
+    .describe('Bounding box minLon,minLat,maxLon,maxLat (WGS 84)'),
+  near: numberList(2, 'lat,lon')
+    .refine(([lat, lon]) => Math.abs(lat!) <= 90 && Math.abs(lon!) <= 180, 'must be lat,lon within ±90/±180')
+    .optional()
+    .describe('lat,lon of a point; with radius_km, incidents within that great-circle distance'),
+  radius_km: z.coerce.number().gt(0).max(20_040).optional().describe('Radius around near, in kilometres'),
+  actor: text(300).optional().describe('An actor’s name, case-insensitive exact match'),
+  source_id: uuid.optional().describe('Incidents with at least one live claim from this source'),
+  tag: queryList(z.string().min(1).max(100)).optional().describe('Incidents carrying any of these tags'),
+  min_killed: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2_147_483_647)
+    .optional()
+    .describe('Best estimate of killed at least this'),
+  updated_since: timestampInput.optional().describe('Incidents changed at or after this time (RFC 3339)'),
+};
+
+type FilterInput = { from?: string; to?: string; near?: number[]; radius_km?: number };
+
+export const filterRefinements = <T extends z.ZodType<FilterInput>>(schema: T) =>
+  schema
+    .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] })
+    .refine((q) => (q.near === undefined) === (q.radius_km === undefined), {
+      message: 'near and radius_km go together',
+      path: ['radius_km'],
+    });
+
+export const incidentFiltersQuery = filterRefinements(z.object(incidentFilterFields));
+
+export const incidentListQuery = filterRefinements(
+  z.object({
     ...pageQuerySchema,
-    include_deleted: queryBoolean
+    ...incidentFilterFields,
+    sort: z
+      .enum(INCIDENT_SORTS)
       .optional()
-      .describe('true to list deleted records too (as tombstones with deleted_at)'),
-    country: queryList(countryCode)
-      .optional()
-      .describe('One or more ISO 3166-1 alpha-3 codes, comma-separated'),
-    admin1: text(200).optional(),
-    category: queryList(category).optional().describe('One or more categories, comma-separated'),
-    from: dateInput.optional().describe('Incidents whose occurred range ends on or after this date'),
-    to: dateInput.optional().describe('Incidents whose occurred range starts on or before this date'),
-    source_id: uuid.optional().describe('Incidents with at least one live claim from this source'),
-    sort: z.enum(INCIDENT_SORTS).default('-occurred_from').describe('Order; a leading - means descending'),
-  })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'must not be after to', path: ['from'] });
+      .describe(
+        'Order; a leading - means descending. Default: relevance when q is given, else -occurred_from. killed sorts by the best estimate, incidents without one last.',
+      ),
+  }),
+).refine((q) => q.sort !== 'relevance' || q.q !== undefined, {
+  message: 'relevance needs q',
+  path: ['sort'],
+});
 
 export const incidentPageSchema = pageSchema(incidentSchema, 'IncidentPage');
 
@@ -251,5 +332,6 @@ export type IncidentCreate = z.output<typeof incidentCreateSchema>;
 export type IncidentPatch = z.output<typeof incidentPatchSchema>;
 export type IncidentDto = z.output<typeof incidentSchema>;
 export type IncidentListQuery = z.output<typeof incidentListQuery>;
+export type IncidentFilters = z.output<typeof incidentFiltersQuery>;
 export type VerificationRequest = z.output<typeof verificationRequestSchema>;
 export type IncidentSort = (typeof INCIDENT_SORTS)[number];

@@ -2,7 +2,13 @@ import type { Db, Executor } from '../../db/client';
 import type { NewIncidentRow } from '../../db/schema';
 import { emptyCasualties } from '../../domain/casualties';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../http/problems';
-import { checkPrecondition, SYSTEM, writeTransaction, type WriteOptions } from '../history/journal';
+import {
+  assertChanged,
+  checkPrecondition,
+  SYSTEM,
+  writeTransaction,
+  type WriteOptions,
+} from '../history/journal';
 import { toIncidentDto } from './incident-mapper';
 import type { IncidentRepository } from './incident-repository';
 import type {
@@ -118,6 +124,7 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
         await incidents.update(tx, id, columns(patch));
         await incidents.replaceLists(tx, id, listsOf(patch));
         const after = await load(tx, id);
+        assertChanged(before, after);
         journal.record({ type: 'incident', state: after, previous: before });
         return after;
       });

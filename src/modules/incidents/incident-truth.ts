@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { claims, incidents, sources, type NewIncidentRow } from '../../db/schema';
+import { claims, incidentRecordColumns, incidents, sources, type NewIncidentRow } from '../../db/schema';
 import { deriveCasualties, type CountableClaim } from '../../domain/casualties';
 import { deriveStatus, type StatusClaim } from '../../domain/status';
 import type { Journal } from '../history/journal';
@@ -70,7 +70,7 @@ export function createIncidentTruth({
       ruling?: Ruling,
     ): Promise<boolean> {
       const [row] = await db
-        .select()
+        .select(incidentRecordColumns)
         .from(incidents)
         .where(and(eq(incidents.id, incidentId), isNull(incidents.deletedAt)))
         .for('no key update');
@@ -93,7 +93,7 @@ export function createIncidentTruth({
           updatedAt: sql`now()`,
         })
         .where(eq(incidents.id, incidentId))
-        .returning();
+        .returning(incidentRecordColumns);
       const after = { ...before!, ...updated! };
       journal.record({
         type: 'incident',

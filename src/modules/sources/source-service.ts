@@ -2,7 +2,13 @@ import type { Db } from '../../db/client';
 import type { NewSourceRow, SourceRow } from '../../db/schema';
 import { iso, isoOrNull } from '../../http/fields';
 import { ConflictError, NotFoundError } from '../../http/problems';
-import { checkPrecondition, SYSTEM, writeTransaction, type WriteOptions } from '../history/journal';
+import {
+  assertChanged,
+  checkPrecondition,
+  SYSTEM,
+  writeTransaction,
+  type WriteOptions,
+} from '../history/journal';
 import type { IncidentTruth } from '../incidents/incident-truth';
 import type { SourceRepository } from './source-repository';
 import type { SourceCreate, SourceDto, SourceListQuery, SourcePatch } from './source-schemas';
@@ -73,6 +79,7 @@ export function createSourceService({ db, sources, truth }: SourceServiceDeps) {
         if (!before) throw new NotFoundError('source', id);
         checkPrecondition('source', before, options);
         const after = (await sources.update(tx, id, columns(patch)))!;
+        assertChanged(toSourceDto(before), toSourceDto(after));
         journal.record({ type: 'source', state: toSourceDto(after), previous: toSourceDto(before) });
         // Reliability ranks claims for the best estimate; the group decides corroboration.
         if (
