@@ -8,7 +8,9 @@ import { registerOpenApi } from './http/openapi';
 import { problemType, statusTitle } from './http/problems';
 import { registerIdempotency } from './http/idempotency';
 import { claimRoutes } from './modules/claims/claim-routes';
+import { exportRoutes } from './modules/exports/export-routes';
 import { changeFeedRoutes } from './modules/history/history-routes';
+import { statsRoutes } from './modules/stats/stats-routes';
 import { healthRoutes } from './modules/health/health-routes';
 import { incidentRoutes } from './modules/incidents/incident-routes';
 import { sourceRoutes } from './modules/sources/source-routes';
@@ -107,6 +109,8 @@ export async function buildApp({ config, database, logger }: AppOptions) {
       await v1.register(incidentRoutes, { service: services.incidents, history });
       await v1.register(claimRoutes, { service: services.claims, incidents: services.incidents, history });
       await v1.register(changeFeedRoutes, { history });
+      await v1.register(exportRoutes, services);
+      await v1.register(statsRoutes, { db: database.db });
     },
     { prefix: '/v1' },
   );

@@ -3,13 +3,24 @@ import { z } from 'zod';
 import type { ResourceType } from '../modules/history/journal';
 import type { HistoryService } from '../modules/history/history-service';
 import { historyPageSchema, historyQuery } from '../modules/history/history-schemas';
-import { idParams, timestampInput } from './fields';
+import { idParams, queryList, timestampInput } from './fields';
 import { idempotencyKeyHeader } from './idempotency';
+import {
+  chooseFormat,
+  FORMATS,
+  pickFields,
+  sendFormattedPage,
+  type Format,
+  type Representations,
+} from './formats';
+import { featureCollectionSchema } from './geojson';
 import { sendPage, type Page } from './pagination';
 import { BODY_PROBLEMS, problemResponses } from './problems';
 import { clientHasVersion, etagOf, ifMatchOf, writeContext } from './request-context';
 import { jsonResponse } from './responses';
 import type { WriteOptions } from '../modules/history/journal';
+
+type FormatQuery = { format?: Format; fields?: string[]; hxl?: boolean };
 
 /** What a resource's service offers the standard collection routes. */
 export interface CrudService<Item, Create, Patch, Query> {
@@ -21,7 +32,7 @@ export interface CrudService<Item, Create, Patch, Query> {
 }
 
 export interface CrudSpec<
-  I extends z.ZodType,
+  I extends z.ZodObject,
   C extends z.ZodType,
   P extends z.ZodType,
   Q extends z.ZodType,
@@ -36,6 +47,8 @@ export interface CrudSpec<
   schemas: { item: I; create: C; patch: P; listQuery: Q; page: L };
   service: CrudService<z.output<I>, z.output<C>, z.output<P>, z.output<Q>>;
   history: HistoryService;
+  /** CSV columns and, for located records, GeoJSON features. */
+  representations: Representations<z.output<I>>;
   descriptions: { list: string; create: string; update: string; remove: string };
 }
 
@@ -47,7 +60,7 @@ export const ifMatchHeaders = z.looseObject({
     .describe('Apply only if the record is still at this version (its ETag); 412 otherwise'),
 });
 
-const readQuery = z.object({
+const readQueryBase = z.object({
   as_of: timestampInput
     .optional()
     .describe('Answer with the record as it stood at this time (RFC 3339), from its history'),
@@ -63,17 +76,49 @@ const readHeaders = z.looseObject({
 
 /** Registers list, create, read, partial update, soft delete and history for one resource, described alike. */
 export function registerCrudRoutes<
-  I extends z.ZodType,
+  I extends z.ZodObject,
   C extends z.ZodType,
   P extends z.ZodType,
   Q extends z.ZodType,
   L extends z.ZodType,
 >(app: FastifyInstance, spec: CrudSpec<I, C, P, Q, L>) {
   // Handlers here are generic over the resource, so the request parts are cast to the schemas' output types.
-  const { collection, resourceType, singular, plural, schemas, service, history, descriptions } = spec;
-  const tags = [collection];
+  const {
+    collection,
+    resourceType,
+    singular,
+    plural,
+    schemas,
+    service,
+    history,
+    descriptions,
+    representations,
+  } = spec;
   const lower = singular.toLowerCase();
   const a = /^[aeiou]/.test(lower) ? `an ${lower}` : `a ${lower}`;
+  const formats = representations.feature ? FORMATS : FORMATS.filter((f) => f !== 'geojson');
+  const fieldNames = Object.keys(schemas.item.shape) as [string, ...string[]];
+  const readQuery = readQueryBase.extend({
+    fields: queryList(z.enum(fieldNames))
+      .optional()
+      .describe('Only these fields, comma-separated (id is always included)'),
+  });
+  const listContent = {
+    description: `A page of ${plural.toLowerCase()}`,
+    content: {
+      'application/json': { schema: schemas.page },
+      'application/x-ndjson': {
+        schema: z.string().describe(`One ${lower} per line; the next page is in Link`),
+      },
+      'text/csv': {
+        schema: z.string().describe('A header row (and an HXL row with hxl=true), then one row per record'),
+      },
+      ...(representations.feature
+        ? { 'application/geo+json': { schema: featureCollectionSchema(schemas.item) } }
+        : {}),
+    },
+  };
+  const tags = [collection];
 
   app.route({
     method: 'GET',
@@ -84,14 +129,18 @@ export function registerCrudRoutes<
       summary: `List ${plural.toLowerCase()}`,
       description: descriptions.list,
       querystring: schemas.listQuery,
-      response: {
-        200: jsonResponse(schemas.page, `A page of ${plural.toLowerCase()}`),
-        ...problemResponses(),
-      },
+      response: { 200: listContent, ...problemResponses(406) },
     },
     config: { responseHeaders: { 200: ['Link'] } },
-    handler: async (request, reply) =>
-      sendPage(request, reply, await service.list(request.query as z.output<Q>)),
+    handler: async (request, reply) => {
+      const query = request.query as z.output<Q> & FormatQuery;
+      const format = chooseFormat(request, formats, query.format);
+      const page = sendPage(request, reply, await service.list(query));
+      return sendFormattedPage(reply, format, representations, page, {
+        fields: query.fields,
+        hxl: query.hxl,
+      });
+    },
   });
 
   app.route({
@@ -142,12 +191,14 @@ export function registerCrudRoutes<
     },
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };
-      const { as_of: asOf } = request.query as z.output<typeof readQuery>;
+      const { as_of: asOf, fields } = request.query as z.output<typeof readQuery>;
       const item = (
         asOf ? (await history.asOf(resourceType, id, new Date(asOf))).state : await service.get(id)
       ) as { version: number };
       reply.header('etag', etagOf(item.version));
       if (clientHasVersion(request, item.version)) return reply.status(304).send();
+      // A sparse record is not the documented whole, so it bypasses the response schema.
+      if (fields?.length) return reply.serializer(JSON.stringify).send(pickFields(item, fields));
       return item;
     },
   });

@@ -34,6 +34,8 @@ export async function registerOpenApi(app: FastifyInstance) {
         { name: 'sources', description: 'Who speaks' },
         { name: 'claims', description: 'What one source says about one incident' },
         { name: 'changes', description: 'The change feed, for mirroring' },
+        { name: 'exports', description: 'Whole result sets, streamed' },
+        { name: 'stats', description: 'Aggregates' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },

@@ -99,6 +99,7 @@ const problemContent = (description: string) => ({
 const DESCRIPTIONS: Record<number, string> = {
   400: 'The request is malformed or fails validation; `errors` lists each invalid input.',
   404: 'No such record (or it was deleted).',
+  406: 'None of the media types in Accept is available; see format=.',
   409: 'The change conflicts with a data rule or with records that depend on this one.',
   412: 'If-Match names a version that is no longer current: read the record again.',
   413: 'The request body is larger than the server accepts.',
@@ -108,7 +109,7 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'The database cannot be reached.',
 };
 
-type ProblemStatus = 400 | 404 | 409 | 412 | 413 | 415 | 422 | 500 | 503;
+type ProblemStatus = 400 | 404 | 406 | 409 | 412 | 413 | 415 | 422 | 500 | 503;
 
 /** Response declarations for the problem statuses a route can answer with. */
 export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { registerCrudRoutes } from '../../http/crud-routes';
 import { idParams } from '../../http/fields';
+import { chooseFormat, sendFormattedPage } from '../../http/formats';
 import { sendPage } from '../../http/pagination';
 import { problemResponses } from '../../http/problems';
-import { jsonResponse } from '../../http/responses';
+import { claimRepresentations } from './claim-formats';
 import type { HistoryService } from '../history/history-service';
 import type { IncidentService } from '../incidents/incident-service';
 import type { ClaimService } from './claim-service';
@@ -29,6 +31,7 @@ export async function claimRoutes(
     collection: 'claims',
     resourceType: 'claim',
     history,
+    representations: claimRepresentations,
     singular: 'Claim',
     plural: 'Claims',
     schemas: {
@@ -60,17 +63,32 @@ export async function claimRoutes(
       params: idParams,
       querystring: incidentClaimListQuery,
       response: {
-        200: jsonResponse(claimPageSchema, 'A page of the incident’s claims'),
-        ...problemResponses(404),
+        200: {
+          description: 'A page of the incident’s claims',
+          content: {
+            'application/json': { schema: claimPageSchema },
+            'application/x-ndjson': {
+              schema: z.string().describe('One claim per line; the next page is in Link'),
+            },
+            'text/csv': {
+              schema: z
+                .string()
+                .describe('A header row (and an HXL row with hxl=true), then one row per claim'),
+            },
+          },
+        },
+        ...problemResponses(404, 406),
       },
     },
     handler: async (request, reply) => {
       await incidents.assertLive(request.params.id);
-      return sendPage(
-        request,
-        reply,
-        await service.list({ ...request.query, incident_id: request.params.id }),
-      );
+      const { query } = request;
+      const format = chooseFormat(request, ['json', 'ndjson', 'csv'], query.format);
+      const page = sendPage(request, reply, await service.list({ ...query, incident_id: request.params.id }));
+      return sendFormattedPage(reply, format, claimRepresentations, page, {
+        fields: query.fields,
+        hxl: query.hxl,
+      });
     },
   });
 }

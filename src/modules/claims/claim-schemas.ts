@@ -10,6 +10,7 @@ import {
   timestampOutput,
   uuid,
 } from '../../http/fields';
+import { formatQueryFields } from '../../http/formats';
 import { pageQuerySchema, pageSchema } from '../../http/pagination';
 
 const figure = (what: string) =>
@@ -111,6 +112,7 @@ export const claimSchema = z
 
 const claimFilters = {
   ...pageQuerySchema,
+  ...formatQueryFields(Object.keys(claimSchema.shape) as [string, ...string[]], false),
   include_deleted: queryBoolean
     .optional()
     .describe('true to list deleted records too (as tombstones with deleted_at)'),

@@ -6,6 +6,7 @@ import { idempotencyKeyHeader } from '../../http/idempotency';
 import { BODY_PROBLEMS, problemResponses } from '../../http/problems';
 import { etagOf, ifMatchOf, writeContext } from '../../http/request-context';
 import { jsonResponse } from '../../http/responses';
+import { incidentRepresentations } from './incident-formats';
 import type { HistoryService } from '../history/history-service';
 import type { IncidentService } from './incident-service';
 import {
@@ -25,6 +26,7 @@ export async function incidentRoutes(
     collection: 'incidents',
     resourceType: 'incident',
     history,
+    representations: incidentRepresentations,
     singular: 'Incident',
     plural: 'Incidents',
     schemas: {

@@ -20,6 +20,7 @@ import {
   timestampInput,
   uuid,
 } from '../../http/fields';
+import { formatQueryFields } from '../../http/formats';
 import { pageQuerySchema, pageSchema } from '../../http/pagination';
 
 const category = z.enum(INCIDENT_CATEGORIES);
@@ -314,12 +315,25 @@ export const incidentListQuery = filterRefinements(
   z.object({
     ...pageQuerySchema,
     ...incidentFilterFields,
+    ...formatQueryFields(Object.keys(incidentSchema.shape) as [string, ...string[]], true),
     sort: z
       .enum(INCIDENT_SORTS)
       .optional()
       .describe(
         'Order; a leading - means descending. Default: relevance when q is given, else -occurred_from. killed sorts by the best estimate, incidents without one last.',
       ),
+  }),
+).refine((q) => q.sort !== 'relevance' || q.q !== undefined, {
+  message: 'relevance needs q',
+  path: ['sort'],
+});
+
+/** The list's filters, formats and sorts without paging: exports read everything. */
+export const incidentExportQuery = filterRefinements(
+  z.object({
+    ...incidentFilterFields,
+    ...formatQueryFields(Object.keys(incidentSchema.shape) as [string, ...string[]], true),
+    sort: z.enum(INCIDENT_SORTS).optional().describe('Order, as for the list'),
   }),
 ).refine((q) => q.sort !== 'relevance' || q.q !== undefined, {
   message: 'relevance needs q',

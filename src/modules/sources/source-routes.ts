@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { registerCrudRoutes } from '../../http/crud-routes';
+import { sourceRepresentations } from './source-formats';
 import type { HistoryService } from '../history/history-service';
 import type { SourceService } from './source-service';
 import {
@@ -18,6 +19,7 @@ export async function sourceRoutes(
     collection: 'sources',
     resourceType: 'source',
     history,
+    representations: sourceRepresentations,
     singular: 'Source',
     plural: 'Sources',
     schemas: {

@@ -10,6 +10,7 @@ import {
   text,
   uuid,
 } from '../../http/fields';
+import { formatQueryFields } from '../../http/formats';
 import { pageQuerySchema, pageSchema } from '../../http/pagination';
 
 const kind = z.enum(SOURCE_KINDS).describe('What kind of speaker this is');
@@ -66,6 +67,7 @@ export const sourceSchema = z
 
 export const sourceListQuery = z.object({
   ...pageQuerySchema,
+  ...formatQueryFields(Object.keys(sourceSchema.shape) as [string, ...string[]], false),
   include_deleted: queryBoolean
     .optional()
     .describe('true to list deleted records too (as tombstones with deleted_at)'),

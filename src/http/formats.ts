@@ -1,0 +1,185 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+import { ProblemError } from './problems';
+import { queryBoolean, queryList } from './fields';
+
+export const FORMATS = ['json', 'ndjson', 'csv', 'geojson'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export const MEDIA_TYPES: Record<Format, string> = {
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+  csv: 'text/csv',
+  geojson: 'application/geo+json',
+};
+
+const ALIASES: Record<string, Format> = {
+  'application/json': 'json',
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+  'application/jsonl': 'ndjson',
+  'text/csv': 'csv',
+  'application/geo+json': 'geojson',
+  'application/*': 'json',
+  '*/*': 'json',
+};
+
+/** One CSV column: a stable name, its HXL hashtag, and how to read it from a record. */
+export interface CsvColumn<T> {
+  name: string;
+  hxl: string;
+  value: (item: T) => string | number | boolean | null | undefined;
+}
+
+/** How one resource is written in each format besides JSON. */
+export interface Representations<T> {
+  csv: CsvColumn<T>[];
+  /** A GeoJSON Feature (RFC 7946) for the record; only resources with a location have one. */
+  feature?: (item: T) => GeoJsonFeature;
+}
+
+export interface GeoJsonFeature {
+  type: 'Feature';
+  id: string;
+  geometry: { type: 'Point'; coordinates: [number, number] } | null;
+  properties: Record<string, unknown>;
+}
+
+/** The format, fields and HXL query parameters of lists and exports. */
+export const formatQueryFields = (fieldNames: readonly [string, ...string[]], geo: boolean) => ({
+  format: z
+    .enum(geo ? FORMATS : (['json', 'ndjson', 'csv'] as const))
+    .optional()
+    .describe('Response format; overrides Accept. json (default), ndjson, csv' + (geo ? ', geojson' : '')),
+  fields: queryList(z.enum(fieldNames))
+    .optional()
+    .describe('Only these fields, comma-separated (id is always included)'),
+  hxl: queryBoolean.optional().describe('With csv: add a row of HXL hashtags under the header'),
+});
+
+/**
+ * The format of a response: `format=` wins, then the first type in Accept this API speaks (by q-value);
+ * an Accept naming none of them is 406.
+ */
+export function chooseFormat(request: FastifyRequest, allowed: readonly Format[], explicit?: Format): Format {
+  if (explicit) return explicit;
+  const accept = request.headers.accept;
+  if (!accept) return 'json';
+  const ranges = accept
+    .split(',')
+    .map((part, index) => {
+      const [type = '', ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { type: type.trim(), q: q ? Number(q.slice(2)) : 1, index };
+    })
+    .filter((r) => r.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const range of ranges) {
+    const format = ALIASES[range.type];
+    if (format && allowed.includes(format)) return format;
+  }
+  throw new ProblemError(
+    406,
+    'not-acceptable',
+    `None of the media types in Accept is available here; use one of ${allowed.map((f) => MEDIA_TYPES[f]).join(', ')} (or format=).`,
+  );
+}
+
+export function pickFields<T extends object>(item: T, fields: readonly string[] | undefined): Partial<T> {
+  if (!fields?.length) return item;
+  const picked: Record<string, unknown> = { id: (item as Record<string, unknown>).id };
+  for (const field of fields) picked[field] = (item as Record<string, unknown>)[field];
+  return picked as Partial<T>;
+}
+
+function csvColumns<T>(representations: Representations<T>, fields: readonly string[] | undefined) {
+  if (!fields?.length) return representations.csv;
+  // A field selects the columns it is flattened into (casualties → killed_low, killed_best, …).
+  return representations.csv.filter(
+    (c) =>
+      c.name === 'id' ||
+      fields.some((f) => c.name === f || c.name.startsWith(`${f}_`) || csvGroup(c.name) === f),
+  );
+}
+
+// Booleans as words; csv-stringify would write false as an empty cell, indistinguishable from null.
+const CSV_OPTIONS = { cast: { boolean: (value: boolean) => (value ? 'true' : 'false') } };
+
+const csvGroup = (column: string) =>
+  /^(killed|killed_civilians|killed_combatants|injured|detained|missing)_(low|best|high)$/.test(column)
+    ? 'casualties'
+    : column;
+
+/** The CSV header (and HXL row) for a format. */
+export function csvHead<T>(
+  representations: Representations<T>,
+  fields: readonly string[] | undefined,
+  hxl: boolean,
+) {
+  const columns = csvColumns(representations, fields);
+  const rows: string[][] = [columns.map((c) => c.name)];
+  if (hxl) rows.push(columns.map((c) => c.hxl));
+  return stringify(rows, CSV_OPTIONS);
+}
+
+export function csvRows<T>(
+  representations: Representations<T>,
+  fields: readonly string[] | undefined,
+  items: T[],
+) {
+  const columns = csvColumns(representations, fields);
+  return stringify(
+    items.map((item) => columns.map((c) => c.value(item) ?? '')),
+    CSV_OPTIONS,
+  );
+}
+
+export function featureOf<T>(
+  representations: Representations<T>,
+  fields: readonly string[] | undefined,
+  item: T,
+) {
+  const feature = representations.feature!(item);
+  return fields?.length ? { ...feature, properties: pickFields(feature.properties, fields) } : feature;
+}
+
+/**
+ * Sends one page of a list in the chosen format. JSON keeps the `{data, next_cursor}` envelope; the others
+ * carry the next page only in the Link header (GeoJSON also as a foreign member, `next_cursor`).
+ */
+export function sendFormattedPage<T extends object>(
+  reply: FastifyReply,
+  format: Format,
+  representations: Representations<T>,
+  page: { data: T[]; next_cursor: string | null },
+  options: { fields?: readonly string[] | undefined; hxl?: boolean | undefined },
+) {
+  const { fields, hxl = false } = options;
+  switch (format) {
+    case 'json':
+      if (!fields?.length) return page;
+      // A sparse record is not the documented whole, so it bypasses the response schema.
+      return reply
+        .type(MEDIA_TYPES.json)
+        .serializer(JSON.stringify)
+        .send({ data: page.data.map((d) => pickFields(d, fields)), next_cursor: page.next_cursor });
+    case 'ndjson':
+      return reply
+        .type(`${MEDIA_TYPES.ndjson}; charset=utf-8`)
+        .send(page.data.map((d) => `${JSON.stringify(pickFields(d, fields))}\n`).join(''));
+    case 'csv':
+      return reply
+        .type(`${MEDIA_TYPES.csv}; charset=utf-8`)
+        .send(csvHead(representations, fields, hxl) + csvRows(representations, fields, page.data));
+    case 'geojson':
+      return reply
+        .type(MEDIA_TYPES.geojson)
+        .serializer(JSON.stringify)
+        .send({
+          type: 'FeatureCollection',
+          features: page.data.map((d) => featureOf(representations, fields, d)),
+          next_cursor: page.next_cursor,
+        });
+  }
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { exportStream } from '../../http/export-stream';
+import { chooseFormat, FORMATS, MEDIA_TYPES, type Format, type Representations } from '../../http/formats';
+import { featureCollectionSchema } from '../../http/geojson';
+import type { Page } from '../../http/pagination';
+import { problemResponses } from '../../http/problems';
+import { claimRepresentations } from '../claims/claim-formats';
+import { claimListQuery, claimSchema } from '../claims/claim-schemas';
+import type { ClaimService } from '../claims/claim-service';
+import { incidentRepresentations } from '../incidents/incident-formats';
+import { incidentExportQuery, incidentSchema } from '../incidents/incident-schemas';
+import type { IncidentService } from '../incidents/incident-service';
+import { sourceRepresentations } from '../sources/source-formats';
+import { sourceListQuery, sourceSchema } from '../sources/source-schemas';
+import type { SourceService } from '../sources/source-service';
+
+type ExportQuery = { format?: Format; fields?: string[]; hxl?: boolean };
+
+interface ExportSpec<T extends object> {
+  collection: string;
+  singular: string;
+  item: z.ZodType;
+  query: z.ZodType;
+  list: (query: never) => Promise<Page<T>>;
+  representations: Representations<T>;
+}
+
+function registerExport<T extends object>(app: FastifyInstance, spec: ExportSpec<T>) {
+  const formats = spec.representations.feature ? FORMATS : FORMATS.filter((f) => f !== 'geojson');
+  app.route({
+    method: 'GET',
+    url: `/export/${spec.collection}`,
+    schema: {
+      operationId: `export${spec.collection[0]!.toUpperCase()}${spec.collection.slice(1)}`,
+      tags: ['exports', spec.collection],
+      summary: `Export every matching ${spec.singular}`,
+      description: `All ${spec.collection} the filters select, with no page limit, streamed in the chosen format (format= or Accept). The same filters as the list; deleted records only with include_deleted=true.`,
+      querystring: spec.query,
+      response: {
+        200: {
+          description: `Every matching ${spec.singular}, streamed`,
+          content: {
+            'application/json': { schema: z.array(spec.item) },
+            'application/x-ndjson': { schema: z.string().describe(`One ${spec.singular} per line`) },
+            'text/csv': {
+              schema: z
+                .string()
+                .describe('A header row (and an HXL row with hxl=true), then one row per record'),
+            },
+            ...(spec.representations.feature
+              ? { 'application/geo+json': { schema: featureCollectionSchema(spec.item) } }
+              : {}),
+          },
+        },
+        ...problemResponses(406),
+      },
+    },
+    handler: async (request, reply) => {
+      const query = request.query as ExportQuery & Record<string, unknown>;
+      const format = chooseFormat(request, formats, query.format);
+      const { format: _format, fields, hxl, ...filters } = query;
+      const extension = { json: 'json', ndjson: 'ndjson', csv: 'csv', geojson: 'geojson' }[format];
+      const stream = exportStream(spec.list as never, filters, format, spec.representations, { fields, hxl });
+      return reply
+        .type(
+          format === 'geojson' || format === 'json'
+            ? MEDIA_TYPES[format]
+            : `${MEDIA_TYPES[format]}; charset=utf-8`,
+        )
+        .header('content-disposition', `attachment; filename="${spec.collection}.${extension}"`)
+        .send(stream);
+    },
+  });
+}
+
+/** GET /v1/export/{incidents,claims,sources}: the list filters without a page limit, streamed. */
+export async function exportRoutes(
+  app: FastifyInstance,
+  services: { incidents: IncidentService; claims: ClaimService; sources: SourceService },
+) {
+  registerExport(app, {
+    collection: 'incidents',
+    singular: 'incident',
+    item: incidentSchema,
+    query: incidentExportQuery,
+    list: services.incidents.list as never,
+    representations: incidentRepresentations,
+  });
+  registerExport(app, {
+    collection: 'claims',
+    singular: 'claim',
+    item: claimSchema,
+    query: claimListQuery.omit({ limit: true, cursor: true }),
+    list: services.claims.list as never,
+    representations: claimRepresentations,
+  });
+  registerExport(app, {
+    collection: 'sources',
+    singular: 'source',
+    item: sourceSchema,
+    query: sourceListQuery.omit({ limit: true, cursor: true }),
+    list: services.sources.list as never,
+    representations: sourceRepresentations,
+  });
+}
