@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Config } from './config';
+import { loadConfig, type Config } from './config';
 import type { Database } from './db/client';
 import { registerErrorHandling, sendProblem, toProblem } from './http/error-handler';
 import { registerOpenApi } from './http/openapi';
@@ -15,12 +15,30 @@ import { healthRoutes } from './modules/health/health-routes';
 import { incidentRoutes } from './modules/incidents/incident-routes';
 import { sourceRoutes } from './modules/sources/source-routes';
 import { createServices } from './services';
+import rateLimit from '@fastify/rate-limit';
+import { registerAccess, type Access } from './http/access';
+import { redactorFor, type Redaction } from './http/redaction';
+import { apiKeyRoutes } from './modules/api-keys/api-key-routes';
 
 export interface AppOptions {
-  config: Pick<Config, 'BODY_LIMIT' | 'LOG_LEVEL'>;
+  /** Settings; any left out take their defaults. */
+  config: Partial<Config>;
   database: Database;
   /** Overrides the logger (tests pass false). */
   logger?: FastifyServerOptions['logger'];
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, with its declared access (for the authorization matrix test). */
+    routeCatalog: RouteEntry[];
+  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -39,7 +57,8 @@ function loggerOptions(level: string): FastifyServerOptions['logger'] {
 }
 
 /** Builds the whole API as a Fastify instance; it neither listens nor migrates, so tests can build many. */
-export async function buildApp({ config, database, logger }: AppOptions) {
+export async function buildApp({ config: given, database, logger }: AppOptions) {
+  const config = { ...loadConfig({}), ...given };
   const app = Fastify({
     logger: logger ?? loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT,
@@ -50,6 +69,7 @@ export async function buildApp({ config, database, logger }: AppOptions) {
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     // Closing is answered below as problem+json instead of Fastify's own body.
     return503OnClosing: false,
+    trustProxy: config.TRUST_PROXY,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // The router refuses some URLs before any hook runs; answer those as problems too.
     frameworkErrors: (err, request, reply) => {
@@ -66,6 +86,17 @@ export async function buildApp({ config, database, logger }: AppOptions) {
       return sendProblem(reply, request, problem);
     },
   }).withTypeProvider<ZodTypeProvider>();
+
+  // Every route is catalogued with its declared access; the docs UI's own routes are public.
+  const routes: RouteEntry[] = [];
+  app.decorate('routeCatalog', routes);
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs'))
+      route.config = { ...route.config, access: route.config?.access ?? 'public' };
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url, access: route.config?.access });
+    }
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -85,6 +116,8 @@ export async function buildApp({ config, database, logger }: AppOptions) {
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // What a response holds depends on the caller's role (protected sources), so caches must key on it.
+    reply.header('vary', 'Authorization');
     if (closing) {
       reply.header('connection', 'close');
       return sendProblem(reply, request, {
@@ -99,18 +132,39 @@ export async function buildApp({ config, database, logger }: AppOptions) {
   await registerOpenApi(app);
 
   const services = createServices(database.db);
+  registerAccess(app, services.apiKeys.lookup(), { anonymousRead: config.ANONYMOUS_READ });
+  await app.register(rateLimit, {
+    global: true,
+    keyGenerator: (request) => request.caller?.keyId ?? `ip:${request.ip}`,
+    max: (request) =>
+      request.caller?.keyId ? config.RATE_LIMIT_PER_MINUTE : config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+    timeWindow: 60_000,
+    allowList: (request) => request.routeOptions.config.access === 'public',
+    enableDraftSpec: true,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      message: `Rate limit of ${context.max} requests a minute reached; retry in ${context.after}.`,
+    }),
+  });
 
   await app.register(healthRoutes, { database });
   await app.register(
     async (v1) => {
       registerIdempotency(v1, database.db);
       const { history } = services;
-      await v1.register(sourceRoutes, { service: services.sources, history });
-      await v1.register(incidentRoutes, { service: services.incidents, history });
-      await v1.register(claimRoutes, { service: services.claims, incidents: services.incidents, history });
-      await v1.register(changeFeedRoutes, { history });
-      await v1.register(exportRoutes, services);
+      const redaction: Redaction = (request) => redactorFor(request, database.db);
+      await v1.register(sourceRoutes, { service: services.sources, history, redaction });
+      await v1.register(incidentRoutes, { service: services.incidents, history, redaction });
+      await v1.register(claimRoutes, {
+        service: services.claims,
+        incidents: services.incidents,
+        history,
+        redaction,
+      });
+      await v1.register(changeFeedRoutes, { history, redaction });
+      await v1.register(exportRoutes, { ...services, redaction });
       await v1.register(statsRoutes, { db: database.db });
+      await v1.register(apiKeyRoutes, { service: services.apiKeys });
     },
     { prefix: '/v1' },
   );

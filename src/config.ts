@@ -31,6 +31,17 @@ export const configSchema = z.object({
   DEMO_DATA: boolean(true),
   BODY_LIMIT: wholeNumber(1024, 64 * 1024 * 1024, 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: wholeNumber(0, 600_000, 10_000),
+  ADMIN_API_KEY: z
+    .string()
+    .regex(
+      /^cbk_[A-Za-z0-9_-]{43}$/,
+      'must be a key as `npm run keys -- new` prints it (cbk_ and 43 characters)',
+    )
+    .optional(),
+  ANONYMOUS_READ: boolean(true),
+  RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000, 1200),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: wholeNumber(1, 1_000_000, 300),
+  TRUST_PROXY: boolean(false),
 });
 
 export type Config = z.infer<typeof configSchema>;

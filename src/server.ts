@@ -8,6 +8,7 @@ import { createServices } from './services';
 async function main(config: Config) {
   const database = await openDatabase(config);
   await database.migrate();
+  if (config.ADMIN_API_KEY) await createServices(database.db).apiKeys.ensureAdmin(config.ADMIN_API_KEY);
   const app = await buildApp({ config, database });
   app.addHook('onClose', async () => database.close());
 

@@ -1,4 +1,5 @@
 import type { Db } from './db/client';
+import { createApiKeyService } from './modules/api-keys/api-key-service';
 import { createClaimRepository } from './modules/claims/claim-repository';
 import { createClaimService } from './modules/claims/claim-service';
 import { createIncidentRepository } from './modules/incidents/incident-repository';
@@ -22,6 +23,7 @@ export function createServices(db: Db) {
     incidents: createIncidentService({ db, incidents: repositories.incidents, truth }),
     claims: createClaimService({ db, ...repositories, truth }),
     history: createHistoryService({ db, history: createHistoryRepository() }),
+    apiKeys: createApiKeyService({ db }),
   };
 }
 

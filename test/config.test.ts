@@ -14,6 +14,10 @@ const DEFAULTS: Config = {
   DEMO_DATA: true,
   BODY_LIMIT: 1024 * 1024,
   SHUTDOWN_TIMEOUT_MS: 10_000,
+  ANONYMOUS_READ: true,
+  RATE_LIMIT_PER_MINUTE: 1200,
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: 300,
+  TRUST_PROXY: false,
 };
 
 /** What loadConfig made of the environment: the config, or the problems its ConfigError listed. */

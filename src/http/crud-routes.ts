@@ -1,9 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ResourceType } from '../modules/history/journal';
 import type { HistoryService } from '../modules/history/history-service';
 import { historyPageSchema, historyQuery } from '../modules/history/history-schemas';
+import { seesProtected, type Viewer } from './access';
 import { idParams, queryList, timestampInput } from './fields';
+import type { Redactor } from './redaction';
 import { idempotencyKeyHeader } from './idempotency';
 import {
   chooseFormat,
@@ -15,7 +17,7 @@ import {
 } from './formats';
 import { featureCollectionSchema } from './geojson';
 import { sendPage, type Page } from './pagination';
-import { BODY_PROBLEMS, problemResponses } from './problems';
+import { BODY_PROBLEMS, securedProblems } from './problems';
 import { clientHasVersion, etagOf, ifMatchOf, writeContext } from './request-context';
 import { jsonResponse } from './responses';
 import type { WriteOptions } from '../modules/history/journal';
@@ -24,7 +26,7 @@ type FormatQuery = { format?: Format; fields?: string[]; hxl?: boolean };
 
 /** What a resource's service offers the standard collection routes. */
 export interface CrudService<Item, Create, Patch, Query> {
-  list(query: Query): Promise<Page<Item>>;
+  list(query: Query & Viewer): Promise<Page<Item>>;
   create(input: Create, options: WriteOptions): Promise<Item>;
   get(id: string): Promise<Item>;
   update(id: string, patch: Patch, options: WriteOptions): Promise<Item>;
@@ -47,6 +49,10 @@ export interface CrudSpec<
   schemas: { item: I; create: C; patch: P; listQuery: Q; page: L };
   service: CrudService<z.output<I>, z.output<C>, z.output<P>, z.output<Q>>;
   history: HistoryService;
+  /** The redactor of protected sources for a request's viewer (undefined: sees everything). */
+  redaction: (request: FastifyRequest) => Promise<Redactor | undefined>;
+  /** Field-level rules beyond the route's access, e.g. only verifiers review claims; throws 401/403. */
+  authorizeWrite?: (request: FastifyRequest, body: unknown, method: 'POST' | 'PATCH') => void;
   /** CSV columns and, for located records, GeoJSON features. */
   representations: Representations<z.output<I>>;
   descriptions: { list: string; create: string; update: string; remove: string };
@@ -94,6 +100,9 @@ export function registerCrudRoutes<
     descriptions,
     representations,
   } = spec;
+  // Incidents carry nothing that identifies a source, so they need no redaction (and no lookup for it).
+  const redactionFor = (request: FastifyRequest) =>
+    resourceType === 'incident' ? Promise.resolve(undefined) : spec.redaction(request);
   const lower = singular.toLowerCase();
   const a = /^[aeiou]/.test(lower) ? `an ${lower}` : `a ${lower}`;
   const formats = representations.feature ? FORMATS : FORMATS.filter((f) => f !== 'geojson');
@@ -129,13 +138,16 @@ export function registerCrudRoutes<
       summary: `List ${plural.toLowerCase()}`,
       description: descriptions.list,
       querystring: schemas.listQuery,
-      response: { 200: listContent, ...problemResponses(406) },
+      response: { 200: listContent, ...securedProblems(406) },
     },
-    config: { responseHeaders: { 200: ['Link'] } },
+    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
     handler: async (request, reply) => {
       const query = request.query as z.output<Q> & FormatQuery;
       const format = chooseFormat(request, formats, query.format);
-      const page = sendPage(request, reply, await service.list(query));
+      const redactor = await redactionFor(request);
+      const result = await service.list({ ...query, seesProtected: seesProtected(request) });
+      const data = redactor ? result.data.map((d) => redactor.record(resourceType, d)) : result.data;
+      const page = sendPage(request, reply, { data, nextCursor: result.nextCursor });
       return sendFormattedPage(reply, format, representations, page, {
         fields: query.fields,
         hxl: query.hxl,
@@ -146,7 +158,11 @@ export function registerCrudRoutes<
   app.route({
     method: 'POST',
     url: `/${collection}`,
-    config: { idempotent: true, responseHeaders: { 201: ['ETag', 'Location', 'Idempotent-Replayed'] } },
+    config: {
+      access: 'contribute',
+      idempotent: true,
+      responseHeaders: { 201: ['ETag', 'Location', 'Idempotent-Replayed'] },
+    },
     schema: {
       operationId: `create${singular}`,
       tags,
@@ -156,10 +172,11 @@ export function registerCrudRoutes<
       body: schemas.create,
       response: {
         201: jsonResponse(schemas.item, `The ${lower} as stored; Location gives its URL`),
-        ...problemResponses(409, 422, ...BODY_PROBLEMS),
+        ...securedProblems(409, 422, ...BODY_PROBLEMS),
       },
     },
     handler: async (request, reply) => {
+      spec.authorizeWrite?.(request, request.body, 'POST');
       const location = (item: unknown) => `/v1/${collection}/${(item as { id: string }).id}`;
       const item = (await service.create(request.body as z.output<C>, {
         context: writeContext(request, { status: 201, location }),
@@ -175,7 +192,7 @@ export function registerCrudRoutes<
   app.route({
     method: 'GET',
     url: `/${collection}/:id`,
-    config: { responseHeaders: { 200: ['ETag'], 304: ['ETag'] } },
+    config: { access: 'read', responseHeaders: { 200: ['ETag'], 304: ['ETag'] } },
     schema: {
       operationId: `get${singular}`,
       tags,
@@ -186,19 +203,26 @@ export function registerCrudRoutes<
       response: {
         200: jsonResponse(schemas.item, `The ${lower}`),
         304: z.undefined().describe('The client’s copy (If-None-Match) is current'),
-        ...problemResponses(404),
+        ...securedProblems(404),
       },
     },
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };
       const { as_of: asOf, fields } = request.query as z.output<typeof readQuery>;
-      const item = (
+      const found = (
         asOf ? (await history.asOf(resourceType, id, new Date(asOf))).state : await service.get(id)
       ) as { version: number };
+      const redactor = await redactionFor(request);
+      const item = redactor ? redactor.record(resourceType, found) : found;
       reply.header('etag', etagOf(item.version));
       if (clientHasVersion(request, item.version)) return reply.status(304).send();
       // A sparse record is not the documented whole, so it bypasses the response schema.
-      if (fields?.length) return reply.serializer(JSON.stringify).send(pickFields(item, fields));
+      if (fields?.length) {
+        return reply
+          .type('application/json; charset=utf-8')
+          .serializer(JSON.stringify)
+          .send(pickFields(item, fields));
+      }
       return item;
     },
   });
@@ -206,7 +230,7 @@ export function registerCrudRoutes<
   app.route({
     method: 'PATCH',
     url: `/${collection}/:id`,
-    config: { responseHeaders: { 200: ['ETag'] } },
+    config: { access: 'contribute', responseHeaders: { 200: ['ETag'] } },
     schema: {
       operationId: `update${singular}`,
       consumes: ['application/json', 'application/merge-patch+json'],
@@ -218,10 +242,11 @@ export function registerCrudRoutes<
       body: schemas.patch,
       response: {
         200: jsonResponse(schemas.item, `The ${lower} as changed`),
-        ...problemResponses(404, 409, 412, 422, ...BODY_PROBLEMS),
+        ...securedProblems(404, 409, 412, 422, ...BODY_PROBLEMS),
       },
     },
     handler: async (request, reply) => {
+      spec.authorizeWrite?.(request, request.body, 'PATCH');
       const item = (await service.update((request.params as { id: string }).id, request.body as z.output<P>, {
         context: writeContext(request),
         ifMatch: ifMatchOf(request),
@@ -233,6 +258,7 @@ export function registerCrudRoutes<
   app.route({
     method: 'DELETE',
     url: `/${collection}/:id`,
+    config: { access: 'contribute' },
     schema: {
       operationId: `delete${singular}`,
       tags,
@@ -240,7 +266,7 @@ export function registerCrudRoutes<
       description: descriptions.remove,
       params: idParams,
       headers: ifMatchHeaders,
-      response: { 204: z.undefined().describe('Deleted'), ...problemResponses(404, 409, 412) },
+      response: { 204: z.undefined().describe('Deleted'), ...securedProblems(404, 409, 412) },
     },
     handler: async (request, reply) => {
       await service.remove((request.params as { id: string }).id, {
@@ -254,6 +280,7 @@ export function registerCrudRoutes<
   app.route({
     method: 'GET',
     url: `/${collection}/:id/history`,
+    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
     schema: {
       operationId: `get${singular}History`,
       tags,
@@ -261,17 +288,23 @@ export function registerCrudRoutes<
       description: `Each version of the ${lower}, oldest first, with who made it, when, what changed and why; deleted records keep their history.`,
       params: idParams,
       querystring: historyQuery,
-      response: { 200: jsonResponse(historyPageSchema, 'A page of versions'), ...problemResponses(404) },
+      response: { 200: jsonResponse(historyPageSchema, 'A page of versions'), ...securedProblems(404) },
     },
-    handler: async (request, reply) =>
-      sendPage(
-        request,
-        reply,
-        await history.versions(
-          resourceType,
-          (request.params as { id: string }).id,
-          request.query as z.output<typeof historyQuery>,
-        ),
-      ),
+    handler: async (request, reply) => {
+      const { data, nextCursor } = await history.versions(
+        resourceType,
+        (request.params as { id: string }).id,
+        request.query as z.output<typeof historyQuery>,
+      );
+      const redactor = await redactionFor(request);
+      const entries = redactor
+        ? data.map((e) => ({
+            ...e,
+            state: redactor.record(resourceType, e.state),
+            changes: redactor.changes(resourceType, e.state, e.changes),
+          }))
+        : data;
+      return sendPage(request, reply, { data: entries, nextCursor });
+    },
   });
 }

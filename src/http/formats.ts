@@ -22,6 +22,7 @@ const ALIASES: Record<string, Format> = {
   'text/csv': 'csv',
   'application/geo+json': 'geojson',
   'application/*': 'json',
+  'text/*': 'csv',
   '*/*': 'json',
 };
 
@@ -97,9 +98,7 @@ function csvColumns<T>(representations: Representations<T>, fields: readonly str
   if (!fields?.length) return representations.csv;
   // A field selects the columns it is flattened into (casualties → killed_low, killed_best, …).
   return representations.csv.filter(
-    (c) =>
-      c.name === 'id' ||
-      fields.some((f) => c.name === f || c.name.startsWith(`${f}_`) || csvGroup(c.name) === f),
+    (c) => c.name === 'id' || fields.some((f) => c.name === f || csvGroup(c.name) === f),
   );
 }
 

@@ -108,8 +108,8 @@ export function registerIdempotency(app: FastifyInstance, db: Db) {
     return reply.send(body);
   });
 
-  // A request that failed wrote nothing; free its key so that a corrected retry can run.
-  app.addHook('onResponse', async (request, reply) => {
+  // A request that failed wrote nothing; free its key before answering, so that a corrected retry can run.
+  app.addHook('onSend', async (request, reply) => {
     if (!request.idempotencyKey || reply.statusCode < 400) return;
     const { actor, key } = request.idempotencyKey;
     await db

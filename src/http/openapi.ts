@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import type { Access } from './access';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -29,6 +30,16 @@ export async function registerOpenApi(app: FastifyInstance) {
       openapi: '3.1.0',
       info: OPENAPI_INFO,
       servers: [{ url: '/', description: 'This server' }],
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'An API key: `Authorization: Bearer cbk_…`. Roles: reader < contributor < verifier < admin.',
+          },
+        },
+      },
       tags: [
         { name: 'incidents', description: 'What happened: the unit of record' },
         { name: 'sources', description: 'Who speaks' },
@@ -36,17 +47,20 @@ export async function registerOpenApi(app: FastifyInstance) {
         { name: 'changes', description: 'The change feed, for mirroring' },
         { name: 'exports', description: 'Whole result sets, streamed' },
         { name: 'stats', description: 'Aggregates' },
+        { name: 'api-keys', description: 'Keys and roles (admin)' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
-    transform: (input) => documentResponseHeaders(input, jsonSchemaTransform(input)),
+    transform: (input) => documentAccess(input, documentResponseHeaders(input, jsonSchemaTransform(input))),
     transformObject: (input) =>
       pruneUnusedComponents(jsonSchemaTransformObject(input) as OpenApiDocument) as ReturnType<
         typeof jsonSchemaTransformObject
       >,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () =>
+    app.swagger(),
+  );
 }
 
 declare module 'fastify' {
@@ -72,6 +86,29 @@ const RESPONSE_HEADERS = {
 } as const;
 
 type Transformed = ReturnType<typeof jsonSchemaTransform>;
+
+const ROLE_OF: Record<Exclude<Access, 'public' | 'read'>, string> = {
+  contribute: 'contributor',
+  verify: 'verifier',
+  admin: 'admin',
+};
+
+/** States each operation's access policy: its security requirement and, in words, the least role it needs. */
+function documentAccess(input: Parameters<typeof jsonSchemaTransform>[0], output: Transformed): Transformed {
+  const access = (input.route.config as { access?: Access } | undefined)?.access;
+  const schema = output.schema as { security?: unknown; description?: string };
+  if (access === undefined || access === 'public') {
+    schema.security = [];
+    return output;
+  }
+  const rule =
+    access === 'read'
+      ? 'Needs the reader role, or none where anonymous reading is enabled (the default).'
+      : `Needs an API key with the ${ROLE_OF[access]} role.`;
+  schema.security = access === 'read' ? [{ apiKey: [] }, {}] : [{ apiKey: [] }];
+  schema.description = schema.description ? `${schema.description} ${rule}` : rule;
+  return output;
+}
 
 /** Adds the response headers a route declares in `config.responseHeaders` to its OpenAPI responses. */
 function documentResponseHeaders(

@@ -54,9 +54,9 @@ export class ProblemError extends Error {
     readonly status: number,
     readonly slug: string,
     detail: string,
-    readonly extra: { errors?: FieldError[]; constraint?: string; title?: string } = {},
+    readonly extra: { errors?: FieldError[]; constraint?: string; title?: string; cause?: unknown } = {},
   ) {
-    super(detail);
+    super(detail, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'ProblemError';
   }
 }
@@ -98,6 +98,8 @@ const problemContent = (description: string) => ({
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'The request is malformed or fails validation; `errors` lists each invalid input.',
+  401: 'No API key, or one that is unknown or revoked, where this needs one.',
+  403: 'The API key’s role is below what this needs.',
   404: 'No such record (or it was deleted).',
   406: 'None of the media types in Accept is available; see format=.',
   409: 'The change conflicts with a data rule or with records that depend on this one.',
@@ -105,11 +107,12 @@ const DESCRIPTIONS: Record<number, string> = {
   413: 'The request body is larger than the server accepts.',
   415: 'The request body is not application/json.',
   422: 'The request is valid but refers to something that does not exist or cannot be used.',
+  429: 'Too many requests from this key (or address): wait for Retry-After.',
   500: 'An unexpected error; nothing internal is disclosed, the request id identifies it in the logs.',
   503: 'The database cannot be reached.',
 };
 
-type ProblemStatus = 400 | 404 | 406 | 409 | 412 | 413 | 415 | 422 | 500 | 503;
+type ProblemStatus = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /** Response declarations for the problem statuses a route can answer with. */
 export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
@@ -118,6 +121,11 @@ export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
     S | 400 | 500,
     ReturnType<typeof problemContent>
   >;
+}
+
+/** Response declarations for a route behind the access policy: it can also answer 401, 403 and 429. */
+export function securedProblems<S extends ProblemStatus>(...statuses: S[]) {
+  return problemResponses<S | 401 | 403 | 429>(401, 403, 429, ...statuses);
 }
 
 /** Problem statuses every route with a JSON body can answer with. */

@@ -8,8 +8,8 @@ declare module 'fastify' {
   }
 }
 
-/** Who is asking; API keys will name themselves here, until then every caller is anonymous. */
-export const actorOf = (_request: FastifyRequest) => 'anonymous';
+/** Who is asking, as history records it: the API key's id, or anonymous. */
+export const actorOf = (request: FastifyRequest) => request.caller?.keyId ?? 'anonymous';
 
 /** The write context of a request: its actor, its id, and where to store its idempotent response. */
 export function writeContext(

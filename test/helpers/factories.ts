@@ -106,3 +106,15 @@ export function notFoundProblem(resource: string, id: string): ExpectedProblem {
     detail: `No ${resource} with id ${id}.`,
   };
 }
+
+/**
+ * A version is dated when it commits, which is at or shortly after its transaction began (the record's
+ * updated_at): this matches a commit time not before `start` and within a minute of it.
+ */
+export const committedAtOrAfter = (start: string) => ({
+  asymmetricMatch: (value: unknown) =>
+    typeof value === 'string' &&
+    Date.parse(value) >= Date.parse(start) &&
+    Date.parse(value) - Date.parse(start) < 60_000,
+  toAsymmetricMatcher: () => `a commit time at or after ${start}`,
+});

@@ -3,10 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { newSecret } from '../../src/modules/api-keys/api-key-service';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 /** Starts the real server process and resolves with its port once it listens. */
-function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+function startServer(
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../src/server.ts')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_DATA: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -45,7 +48,11 @@ afterAll(async () => {
 });
 
 test('SIGTERM lets an in-flight request finish, refuses new connections and exits cleanly', async () => {
-  const env: NodeJS.ProcessEnv = serverDb ? { DATABASE_URL: serverDb.url } : { DATABASE_URL: '', DATA_DIR: dataDir };
+  const adminKey = newSecret();
+  const env: NodeJS.ProcessEnv = {
+    ADMIN_API_KEY: adminKey,
+    ...(serverDb ? { DATABASE_URL: serverDb.url } : { DATABASE_URL: '', DATA_DIR: dataDir }),
+  };
   const { child, port, output } = await startServer(env);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
@@ -58,7 +65,11 @@ test('SIGTERM lets an in-flight request finish, refuses new connections and exit
         port,
         method: 'POST',
         path: '/v1/sources',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${adminKey}`,
+        },
       },
       (res) => {
         let text = '';

@@ -32,9 +32,11 @@ export const changes = pgTable(
     resourceId: uuid('resource_id').notNull(),
     version: integer('version').notNull(),
     action: text('action').notNull(),
-    // The API key that made the change, or `anonymous`; `system` for derived changes made on someone's behalf.
+    // The API key that made the change (derived changes are recorded under the change that caused them),
+    // `anonymous`, or `system` for work the service does itself.
     actor: text('actor').notNull(),
     requestId: text('request_id'),
+    // When the change committed (taken under the feed lock), not when its transaction began.
     changedAt: timestampColumn('changed_at').notNull(),
     // The full representation after the change (for a delete, the tombstone).
     state: jsonb('state').$type<Record<string, unknown>>().notNull(),

@@ -2,3 +2,4 @@ export * from './sources';
 export * from './incidents';
 export * from './claims';
 export * from './changes';
+export * from './api-keys';

@@ -4,9 +4,11 @@ import { z } from 'zod';
 import { registerCrudRoutes } from '../../http/crud-routes';
 import { idParams } from '../../http/fields';
 import { chooseFormat, sendFormattedPage } from '../../http/formats';
+import { requireRole } from '../../http/access';
 import { sendPage } from '../../http/pagination';
-import { problemResponses } from '../../http/problems';
+import { securedProblems } from '../../http/problems';
 import { claimRepresentations } from './claim-formats';
+import type { Redaction } from '../../http/redaction';
 import type { HistoryService } from '../history/history-service';
 import type { IncidentService } from '../incidents/incident-service';
 import type { ClaimService } from './claim-service';
@@ -25,13 +27,32 @@ export async function claimRoutes(
     service,
     incidents,
     history,
-  }: { service: ClaimService; incidents: Pick<IncidentService, 'assertLive'>; history: HistoryService },
+    redaction,
+  }: {
+    service: ClaimService;
+    incidents: Pick<IncidentService, 'assertLive'>;
+    history: HistoryService;
+    redaction: Redaction;
+  },
 ) {
   registerCrudRoutes(app, {
     collection: 'claims',
     resourceType: 'claim',
     history,
+    redaction,
     representations: claimRepresentations,
+    // Accepting or rejecting a claim moves the incident's status and figures: that is a verifier's call.
+    authorizeWrite: (request, body, method) => {
+      const { review_status: status, review_note: note } = body as {
+        review_status?: string;
+        review_note?: unknown;
+      };
+      const reviews =
+        method === 'POST'
+          ? status !== undefined && status !== 'pending'
+          : status !== undefined || note !== undefined;
+      if (reviews) requireRole(request, 'verifier', 'Reviewing a claim (review_status, review_note)');
+    },
     singular: 'Claim',
     plural: 'Claims',
     schemas: {
@@ -55,6 +76,7 @@ export async function claimRoutes(
   app.withTypeProvider<ZodTypeProvider>().route({
     method: 'GET',
     url: '/incidents/:id/claims',
+    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
     schema: {
       operationId: 'listIncidentClaims',
       tags: ['claims', 'incidents'],
@@ -77,14 +99,17 @@ export async function claimRoutes(
             },
           },
         },
-        ...problemResponses(404, 406),
+        ...securedProblems(404, 406),
       },
     },
     handler: async (request, reply) => {
       await incidents.assertLive(request.params.id);
       const { query } = request;
       const format = chooseFormat(request, ['json', 'ndjson', 'csv'], query.format);
-      const page = sendPage(request, reply, await service.list({ ...query, incident_id: request.params.id }));
+      const redactor = await redaction(request);
+      const result = await service.list({ ...query, incident_id: request.params.id });
+      const data = redactor ? result.data.map((c) => redactor.record('claim', c)) : result.data;
+      const page = sendPage(request, reply, { data, nextCursor: result.nextCursor });
       return sendFormattedPage(reply, format, claimRepresentations, page, {
         fields: query.fields,
         hxl: query.hxl,

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { seesProtected } from '../../http/access';
 import { exportStream } from '../../http/export-stream';
+import type { Redaction } from '../../http/redaction';
 import { chooseFormat, FORMATS, MEDIA_TYPES, type Format, type Representations } from '../../http/formats';
 import { featureCollectionSchema } from '../../http/geojson';
 import type { Page } from '../../http/pagination';
-import { problemResponses } from '../../http/problems';
+import { securedProblems } from '../../http/problems';
 import { claimRepresentations } from '../claims/claim-formats';
 import { claimListQuery, claimSchema } from '../claims/claim-schemas';
 import type { ClaimService } from '../claims/claim-service';
@@ -19,6 +21,7 @@ type ExportQuery = { format?: Format; fields?: string[]; hxl?: boolean };
 
 interface ExportSpec<T extends object> {
   collection: string;
+  resourceType: 'incident' | 'claim' | 'source';
   singular: string;
   item: z.ZodType;
   query: z.ZodType;
@@ -26,11 +29,12 @@ interface ExportSpec<T extends object> {
   representations: Representations<T>;
 }
 
-function registerExport<T extends object>(app: FastifyInstance, spec: ExportSpec<T>) {
+function registerExport<T extends object>(app: FastifyInstance, spec: ExportSpec<T>, redaction: Redaction) {
   const formats = spec.representations.feature ? FORMATS : FORMATS.filter((f) => f !== 'geojson');
   app.route({
     method: 'GET',
     url: `/export/${spec.collection}`,
+    config: { access: 'read' },
     schema: {
       operationId: `export${spec.collection[0]!.toUpperCase()}${spec.collection.slice(1)}`,
       tags: ['exports', spec.collection],
@@ -53,7 +57,7 @@ function registerExport<T extends object>(app: FastifyInstance, spec: ExportSpec
               : {}),
           },
         },
-        ...problemResponses(406),
+        ...securedProblems(406),
       },
     },
     handler: async (request, reply) => {
@@ -61,7 +65,16 @@ function registerExport<T extends object>(app: FastifyInstance, spec: ExportSpec
       const format = chooseFormat(request, formats, query.format);
       const { format: _format, fields, hxl, ...filters } = query;
       const extension = { json: 'json', ndjson: 'ndjson', csv: 'csv', geojson: 'geojson' }[format];
-      const stream = exportStream(spec.list as never, filters, format, spec.representations, { fields, hxl });
+      const redactor = spec.resourceType === 'incident' ? undefined : await redaction(request);
+      const list = spec.list as (query: object) => Promise<Page<T>>;
+      // Each batch is redacted for this viewer before it is written.
+      const read = async (query: object) => {
+        const page = await list({ ...query, seesProtected: seesProtected(request) });
+        return redactor
+          ? { ...page, data: page.data.map((d) => redactor.record(spec.resourceType, d)) }
+          : page;
+      };
+      const stream = exportStream(read, filters, format, spec.representations, { fields, hxl });
       return reply
         .type(
           format === 'geojson' || format === 'json'
@@ -77,30 +90,48 @@ function registerExport<T extends object>(app: FastifyInstance, spec: ExportSpec
 /** GET /v1/export/{incidents,claims,sources}: the list filters without a page limit, streamed. */
 export async function exportRoutes(
   app: FastifyInstance,
-  services: { incidents: IncidentService; claims: ClaimService; sources: SourceService },
+  {
+    redaction,
+    ...services
+  }: { incidents: IncidentService; claims: ClaimService; sources: SourceService; redaction: Redaction },
 ) {
-  registerExport(app, {
-    collection: 'incidents',
-    singular: 'incident',
-    item: incidentSchema,
-    query: incidentExportQuery,
-    list: services.incidents.list as never,
-    representations: incidentRepresentations,
-  });
-  registerExport(app, {
-    collection: 'claims',
-    singular: 'claim',
-    item: claimSchema,
-    query: claimListQuery.omit({ limit: true, cursor: true }),
-    list: services.claims.list as never,
-    representations: claimRepresentations,
-  });
-  registerExport(app, {
-    collection: 'sources',
-    singular: 'source',
-    item: sourceSchema,
-    query: sourceListQuery.omit({ limit: true, cursor: true }),
-    list: services.sources.list as never,
-    representations: sourceRepresentations,
-  });
+  registerExport(
+    app,
+    {
+      collection: 'incidents',
+      resourceType: 'incident',
+      singular: 'incident',
+      item: incidentSchema,
+      query: incidentExportQuery,
+      list: services.incidents.list as never,
+      representations: incidentRepresentations,
+    },
+    redaction,
+  );
+  registerExport(
+    app,
+    {
+      collection: 'claims',
+      resourceType: 'claim',
+      singular: 'claim',
+      item: claimSchema,
+      query: claimListQuery.omit({ limit: true, cursor: true }),
+      list: services.claims.list as never,
+      representations: claimRepresentations,
+    },
+    redaction,
+  );
+  registerExport(
+    app,
+    {
+      collection: 'sources',
+      resourceType: 'source',
+      singular: 'source',
+      item: sourceSchema,
+      query: sourceListQuery.omit({ limit: true, cursor: true }),
+      list: services.sources.list as never,
+      representations: sourceRepresentations,
+    },
+    redaction,
+  );
 }

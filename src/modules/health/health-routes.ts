@@ -16,6 +16,7 @@ export async function healthRoutes(
   app.route({
     method: 'GET',
     url: '/healthz',
+    config: { access: 'public' },
     schema: {
       operationId: 'getHealth',
       tags: ['operations'],
@@ -29,6 +30,7 @@ export async function healthRoutes(
   app.route({
     method: 'GET',
     url: '/readyz',
+    config: { access: 'public' },
     schema: {
       operationId: 'getReadiness',
       tags: ['operations'],

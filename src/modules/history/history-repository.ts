@@ -34,7 +34,7 @@ export function createHistoryRepository() {
         .select()
         .from(changes)
         .where(and(eq(changes.resourceType, type), eq(changes.resourceId, id), lte(changes.changedAt, at)))
-        .orderBy(desc(changes.version))
+        .orderBy(desc(changes.seq))
         .limit(1);
       return row;
     },

@@ -1,16 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { problemResponses } from '../../http/problems';
+import { securedProblems } from '../../http/problems';
 import { jsonResponse } from '../../http/responses';
+import type { Redaction } from '../../http/redaction';
 import type { HistoryService } from './history-service';
 import { changeFeedQuery, changeFeedSchema } from './history-schemas';
 
-export async function changeFeedRoutes(parent: FastifyInstance, { history }: { history: HistoryService }) {
+export async function changeFeedRoutes(
+  parent: FastifyInstance,
+  { history, redaction }: { history: HistoryService; redaction: Redaction },
+) {
   const app = parent.withTypeProvider<ZodTypeProvider>();
   app.route({
     method: 'GET',
     url: '/changes',
-    config: { responseHeaders: { 200: ['Link'] } },
+    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
     schema: {
       operationId: 'listChanges',
       tags: ['changes'],
@@ -20,11 +24,16 @@ export async function changeFeedRoutes(parent: FastifyInstance, { history }: { h
       querystring: changeFeedQuery,
       response: {
         200: jsonResponse(changeFeedSchema, 'The changes after the cursor'),
-        ...problemResponses(),
+        ...securedProblems(),
       },
     },
     handler: async (request, reply) => {
-      const { data, nextCursor, full } = await history.feed(Number(request.query.after), request.query.limit);
+      const feed = await history.feed(Number(request.query.after), request.query.limit);
+      const { nextCursor, full } = feed;
+      const redactor = await redaction(request);
+      const data = redactor
+        ? feed.data.map((c) => ({ ...c, state: redactor.record(c.resource_type, c.state) }))
+        : feed.data;
       if (full) {
         const url = new URL(request.url, `${request.protocol}://${request.host}`);
         url.searchParams.set('after', nextCursor);

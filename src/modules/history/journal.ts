@@ -107,8 +107,9 @@ async function flush<T>(tx: Executor, journal: Journal, context: WriteContext, r
         action: c.action,
         actor: context.actor,
         requestId: context.requestId ?? null,
-        // Transaction time, the same instant as the record's updated_at, so as_of agrees with it.
-        changedAt: sql`now()`,
+        // Read under the feed lock, so versions are dated in commit order and as_of never sees a version
+        // before one that committed earlier. (updated_at on the record is the transaction's start.)
+        changedAt: sql`clock_timestamp()`,
         state: c.state,
         diff: diffStates(c.previous, c.state),
         cause: c.cause ?? null,

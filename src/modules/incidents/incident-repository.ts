@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client';
+import type { Viewer } from '../../http/access';
 import { allOf, keyset, type SortSpec } from '../../db/keyset';
 import {
   claims,
@@ -10,6 +11,7 @@ import {
   incidentRecordColumns,
   incidents,
   incidentTags,
+  sources,
   type IncidentRow,
   type NewIncidentRow,
 } from '../../db/schema';
@@ -29,8 +31,8 @@ const killedKey = sql`coalesce(${incidents.killedBest}, -1)`;
 const tsQuery = (q: string) => sql`websearch_to_tsquery('simple', ${q})`;
 
 /** Relevance: the incident's own text counts fully, its claims' statements half. */
-const relevance = (q: string) =>
-  sql`(ts_rank(${incidents.searchVector}, ${tsQuery(q)}) + 0.5 * coalesce((SELECT max(ts_rank(${claims.searchVector}, ${tsQuery(q)})) FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.deletedAt} IS NULL AND ${claims.searchVector} @@ ${tsQuery(q)}), 0))::real`;
+const relevance = (q: string, seesProtected: boolean | undefined) =>
+  sql`(ts_rank(${incidents.searchVector}, ${tsQuery(q)}) + 0.5 * coalesce((SELECT max(ts_rank(${claims.searchVector}, ${tsQuery(q)})) FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.deletedAt} IS NULL AND ${claims.searchVector} @@ ${tsQuery(q)}${seesProtected ? sql`` : sql` AND ${claims.sourceId} NOT IN (SELECT ${sources.id} FROM ${sources} WHERE ${sources.protected})`}), 0))::real`;
 
 /** The order of a list and the key it pages by; every order ends with the id, so it is total. */
 function sortOf(
@@ -90,7 +92,11 @@ const KM_PER_DEGREE = 111.195;
 const EARTH_RADIUS_KM = 6371.0088;
 
 /** The SQL conditions for the shared incident filters (SPEC §5); each is answered by an index or a semi-join. */
-export function incidentConditions(f: IncidentFilters): (SQL | undefined)[] {
+export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefined)[] {
+  // Below contributor, the statements of protected sources' claims are not searchable: a match would reveal them.
+  const searchableClaim = f.seesProtected
+    ? sql`true`
+    : sql`${claims.sourceId} NOT IN (SELECT ${sources.id} FROM ${sources} WHERE ${sources.protected})`;
   const conditions: (SQL | undefined)[] = [
     f.include_deleted ? undefined : isNull(incidents.deletedAt),
     f.country?.length ? inArray(incidents.country, f.country) : undefined,
@@ -102,7 +108,8 @@ export function incidentConditions(f: IncidentFilters): (SQL | undefined)[] {
     f.status?.length ? inArray(incidents.status, f.status) : undefined,
     f.from ? gte(incidents.occurredTo, f.from) : undefined,
     f.to ? lte(incidents.occurredFrom, f.to) : undefined,
-    f.min_killed !== undefined ? gte(incidents.killedBest, f.min_killed) : undefined,
+    // The same as killed_best >= n (n is never negative), in the form the killed index answers.
+    f.min_killed !== undefined ? sql`${killedKey} >= ${f.min_killed}` : undefined,
     f.updated_since ? gte(incidents.updatedAt, new Date(f.updated_since)) : undefined,
     f.source_id
       ? sql`EXISTS (SELECT 1 FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.sourceId} = ${f.source_id} AND ${claims.deletedAt} IS NULL)`
@@ -114,7 +121,7 @@ export function incidentConditions(f: IncidentFilters): (SQL | undefined)[] {
       ? sql`EXISTS (SELECT 1 FROM ${incidentTags} WHERE ${incidentTags.incidentId} = ${incidents.id} AND ${inArray(incidentTags.tag, f.tag)})`
       : undefined,
     f.q
-      ? sql`${incidents.id} IN (SELECT ${incidents.id} FROM ${incidents} WHERE ${incidents.searchVector} @@ ${tsQuery(f.q)} UNION SELECT ${claims.incidentId} FROM ${claims} WHERE ${claims.searchVector} @@ ${tsQuery(f.q)} AND ${claims.deletedAt} IS NULL)`
+      ? sql`${incidents.id} IN (SELECT ${incidents.id} FROM ${incidents} WHERE ${incidents.searchVector} @@ ${tsQuery(f.q)} UNION SELECT ${claims.incidentId} FROM ${claims} WHERE ${claims.searchVector} @@ ${tsQuery(f.q)} AND ${claims.deletedAt} IS NULL AND ${searchableClaim})`
       : undefined,
   ];
   if (f.bbox) {
@@ -158,23 +165,22 @@ export function createIncidentRepository() {
       ids.map((id) => [id, { actors: [], tags: [], externalIds: [] }]),
     );
     if (ids.length === 0) return lists;
-    const [actors, tags, externalIds] = await Promise.all([
-      db
-        .select()
-        .from(incidentActors)
-        .where(inArray(incidentActors.incidentId, ids))
-        .orderBy(incidentActors.incidentId, incidentActors.position),
-      db
-        .select()
-        .from(incidentTags)
-        .where(inArray(incidentTags.incidentId, ids))
-        .orderBy(incidentTags.incidentId, incidentTags.tag),
-      db
-        .select()
-        .from(incidentExternalIds)
-        .where(inArray(incidentExternalIds.incidentId, ids))
-        .orderBy(incidentExternalIds.incidentId, incidentExternalIds.system),
-    ]);
+    // One after another: inside a transaction they share one connection.
+    const actors = await db
+      .select()
+      .from(incidentActors)
+      .where(inArray(incidentActors.incidentId, ids))
+      .orderBy(incidentActors.incidentId, incidentActors.position);
+    const tags = await db
+      .select()
+      .from(incidentTags)
+      .where(inArray(incidentTags.incidentId, ids))
+      .orderBy(incidentTags.incidentId, incidentTags.tag);
+    const externalIds = await db
+      .select()
+      .from(incidentExternalIds)
+      .where(inArray(incidentExternalIds.incidentId, ids))
+      .orderBy(incidentExternalIds.incidentId, incidentExternalIds.system);
     for (const a of actors) lists.get(a.incidentId)!.actors.push({ name: a.name, role: a.role });
     for (const t of tags) lists.get(t.incidentId)!.tags.push(t.tag);
     for (const e of externalIds)
@@ -316,7 +322,7 @@ export function createIncidentRepository() {
       return rows.map((r) => r.id);
     },
 
-    async list(db: Executor, query: IncidentListQuery) {
+    async list(db: Executor, query: IncidentListQuery & Viewer) {
       const sort = sortOf(query.sort ?? (query.q ? 'relevance' : '-occurred_from'), query.q);
       const page = keyset(sort.name, sort.spec, query.cursor, query.limit);
       const conditions = incidentConditions(query);
@@ -324,7 +330,7 @@ export function createIncidentRepository() {
       if (sort.name.startsWith('relevance')) {
         // Relevance is computed once per row in a subquery, so the keyset condition can compare it.
         const ranked = db
-          .select({ ...incidentRecordColumns, rank: relevance(query.q!).as('rank') })
+          .select({ ...incidentRecordColumns, rank: relevance(query.q!, query.seesProtected).as('rank') })
           .from(incidents)
           .where(allOf(...conditions))
           .as('ranked');

@@ -3,10 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ifMatchHeaders, registerCrudRoutes } from '../../http/crud-routes';
 import { idParams } from '../../http/fields';
 import { idempotencyKeyHeader } from '../../http/idempotency';
-import { BODY_PROBLEMS, problemResponses } from '../../http/problems';
+import { BODY_PROBLEMS, securedProblems } from '../../http/problems';
 import { etagOf, ifMatchOf, writeContext } from '../../http/request-context';
 import { jsonResponse } from '../../http/responses';
 import { incidentRepresentations } from './incident-formats';
+import type { Redaction } from '../../http/redaction';
 import type { HistoryService } from '../history/history-service';
 import type { IncidentService } from './incident-service';
 import {
@@ -20,12 +21,17 @@ import {
 
 export async function incidentRoutes(
   app: FastifyInstance,
-  { service, history }: { service: IncidentService; history: HistoryService },
+  {
+    service,
+    history,
+    redaction,
+  }: { service: IncidentService; history: HistoryService; redaction: Redaction },
 ) {
   registerCrudRoutes(app, {
     collection: 'incidents',
     resourceType: 'incident',
     history,
+    redaction,
     representations: incidentRepresentations,
     singular: 'Incident',
     plural: 'Incidents',
@@ -51,7 +57,7 @@ export async function incidentRoutes(
   app.withTypeProvider<ZodTypeProvider>().route({
     method: 'POST',
     url: '/incidents/:id/verification',
-    config: { idempotent: true, responseHeaders: { 200: ['ETag', 'Idempotent-Replayed'] } },
+    config: { access: 'verify', idempotent: true, responseHeaders: { 200: ['ETag', 'Idempotent-Replayed'] } },
     schema: {
       operationId: 'verifyIncident',
       tags: ['incidents'],
@@ -63,7 +69,7 @@ export async function incidentRoutes(
       body: verificationRequestSchema,
       response: {
         200: jsonResponse(incidentSchema, 'The incident with its new status'),
-        ...problemResponses(404, 409, 412, 422, ...BODY_PROBLEMS),
+        ...securedProblems(404, 409, 412, 422, ...BODY_PROBLEMS),
       },
     },
     handler: async (request, reply) => {

@@ -1,3 +1,5 @@
+import type { Viewer } from '../../http/access';
+import { sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client';
 import type { NewIncidentRow } from '../../db/schema';
 import { emptyCasualties } from '../../domain/casualties';
@@ -170,7 +172,7 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
                 verificationStatus: request.status,
                 verificationRationale: request.rationale,
                 verifiedBy: context.actor,
-                verifiedAt: new Date(),
+                verifiedAt: sql`now()` as unknown as Date,
               };
         await truth.recompute(
           tx,
@@ -183,7 +185,7 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
       });
     },
 
-    async list(query: IncidentListQuery) {
+    async list(query: IncidentListQuery & Viewer) {
       const { rows, nextCursor } = await incidents.list(db, query);
       return { data: rows.map(toIncidentDto), nextCursor };
     },

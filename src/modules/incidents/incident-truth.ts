@@ -79,7 +79,11 @@ export function createIncidentTruth({
       const casualties = deriveCasualties(live);
       const manual = ruling ? ruling.verificationStatus : row.verificationStatus;
       const status = manual ?? deriveStatus(live);
-      if (!ruling && status === row.status && isDeepStrictEqual(casualties, row.casualties)) return false;
+      const sameRuling =
+        !ruling ||
+        (ruling.verificationStatus === row.verificationStatus &&
+          (ruling.verificationRationale ?? null) === row.verificationRationale);
+      if (sameRuling && status === row.status && isDeepStrictEqual(casualties, row.casualties)) return false;
 
       const [before] = await repository.withLists(db, [row]);
       const [updated] = await db

@@ -1,5 +1,6 @@
 import { and, eq, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
+import type { Viewer } from '../../http/access';
 import { allOf, keyset } from '../../db/keyset';
 import { claims, sources, type NewSourceRow, type SourceRow } from '../../db/schema';
 import type { SourceListQuery } from './source-schemas';
@@ -70,7 +71,7 @@ export function createSourceRepository() {
       return rows.map((r) => r.id);
     },
 
-    async list(db: Executor, query: SourceListQuery) {
+    async list(db: Executor, query: SourceListQuery & Viewer) {
       const page = keyset(
         'created_at',
         {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerCrudRoutes } from '../../http/crud-routes';
 import { sourceRepresentations } from './source-formats';
+import type { Redaction } from '../../http/redaction';
 import type { HistoryService } from '../history/history-service';
 import type { SourceService } from './source-service';
 import {
@@ -13,12 +14,13 @@ import {
 
 export async function sourceRoutes(
   app: FastifyInstance,
-  { service, history }: { service: SourceService; history: HistoryService },
+  { service, history, redaction }: { service: SourceService; history: HistoryService; redaction: Redaction },
 ) {
   registerCrudRoutes(app, {
     collection: 'sources',
     resourceType: 'source',
     history,
+    redaction,
     representations: sourceRepresentations,
     singular: 'Source',
     plural: 'Sources',

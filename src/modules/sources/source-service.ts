@@ -1,3 +1,4 @@
+import type { Viewer } from '../../http/access';
 import type { Db } from '../../db/client';
 import type { NewSourceRow, SourceRow } from '../../db/schema';
 import { iso, isoOrNull } from '../../http/fields';
@@ -117,7 +118,7 @@ export function createSourceService({ db, sources, truth }: SourceServiceDeps) {
       });
     },
 
-    async list(query: SourceListQuery) {
+    async list(query: SourceListQuery & Viewer) {
       const { rows, nextCursor } = await sources.list(db, query);
       return { data: rows.map(toSourceDto), nextCursor };
     },

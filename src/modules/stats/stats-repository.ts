@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
+import type { Viewer } from '../../http/access';
 import { allOf } from '../../db/keyset';
 import { incidents } from '../../db/schema';
 import { FIGURES } from '../../domain/vocabulary';
@@ -40,7 +41,11 @@ export interface GroupRow {
 
 export function createStatsRepository() {
   return {
-    async incidentsBy(db: Executor, grouping: Grouping, filters: IncidentFilters): Promise<GroupRow[]> {
+    async incidentsBy(
+      db: Executor,
+      grouping: Grouping,
+      filters: IncidentFilters & Viewer,
+    ): Promise<GroupRow[]> {
       const key = KEYS[grouping];
       const sums = Object.fromEntries(
         FIGURES.flatMap((figure) =>

@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { FIGURES } from '../../domain/vocabulary';
-import { problemResponses } from '../../http/problems';
+import { seesProtected } from '../../http/access';
+import { securedProblems } from '../../http/problems';
 import { jsonResponse } from '../../http/responses';
 import { filterRefinements, incidentFilterFields } from '../incidents/incident-schemas';
 import { createStatsRepository, GROUPINGS } from './stats-repository';
@@ -48,17 +49,21 @@ export async function statsRoutes(parent: FastifyInstance, { db }: { db: Db }) {
   app.route({
     method: 'GET',
     url: '/stats/incidents',
+    config: { access: 'read' },
     schema: {
       operationId: 'getIncidentStats',
       tags: ['stats'],
       summary: 'Count incidents and sum their casualty estimates by group',
       description: 'The same filters as the incident list; one row per group, in key order.',
       querystring: statsQuery,
-      response: { 200: jsonResponse(statsSchema, 'One row per group'), ...problemResponses() },
+      response: { 200: jsonResponse(statsSchema, 'One row per group'), ...securedProblems() },
     },
     handler: async (request) => {
       const { group_by: groupBy, ...filters } = request.query;
-      const rows = await stats.incidentsBy(db, groupBy, filters);
+      const rows = await stats.incidentsBy(db, groupBy, {
+        ...filters,
+        seesProtected: seesProtected(request),
+      });
       return {
         group_by: groupBy,
         data: rows.map((r) => ({

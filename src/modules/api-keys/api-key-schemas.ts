@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { ROLES } from '../../db/schema';
+import { requiredText, timestampOutput, uuid } from '../../http/fields';
+import { pageQuerySchema, pageSchema } from '../../http/pagination';
+
+export const apiKeySchema = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    role: z.enum(ROLES),
+    prefix: z.string().describe('The first characters of the secret, to tell keys apart'),
+    created_by: z.string().describe('The key that created this one, or system'),
+    created_at: timestampOutput,
+    last_used_at: timestampOutput.nullable().describe('Updated at most once a minute'),
+    revoked_at: timestampOutput.nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const apiKeyCreatedSchema = apiKeySchema
+  .extend({ secret: z.string().describe('The key itself: shown only in this response, store it now') })
+  .meta({ id: 'ApiKeyCreated' });
+
+export const apiKeyCreateSchema = z
+  .strictObject({
+    name: requiredText(200).describe('Who or what uses the key, e.g. a partner'),
+    role: z.enum(ROLES).describe('reader < contributor < verifier < admin'),
+  })
+  .meta({ id: 'ApiKeyCreate' });
+
+export const apiKeyListQuery = z.object({
+  ...pageQuerySchema,
+  include_revoked: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('true to list revoked keys too'),
+});
+
+export const apiKeyPageSchema = pageSchema(apiKeySchema, 'ApiKeyPage');
+
+export type ApiKeyDto = z.output<typeof apiKeySchema>;
+export type ApiKeyCreate = z.output<typeof apiKeyCreateSchema>;
+export type ApiKeyListQuery = z.output<typeof apiKeyListQuery>;

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { allOf, keyset } from '../../db/keyset';
+import { apiKeys, type ApiKeyRow } from '../../db/schema';
+import { hashSecret, type KeyLookup } from '../../http/access';
+import { iso, isoOrNull } from '../../http/fields';
+import { NotFoundError } from '../../http/problems';
+import type { ApiKeyCreate, ApiKeyDto, ApiKeyListQuery } from './api-key-schemas';
+
+export const toApiKeyDto = (r: ApiKeyRow): ApiKeyDto => ({
+  id: r.id,
+  name: r.name,
+  role: r.role as ApiKeyDto['role'],
+  prefix: r.prefix,
+  created_by: r.createdBy,
+  created_at: iso(r.createdAt),
+  last_used_at: isoOrNull(r.lastUsedAt),
+  revoked_at: isoOrNull(r.revokedAt),
+});
+
+/** A new secret: 256 random bits, with a recognisable prefix so that leaked keys can be found by scanners. */
+export const newSecret = () => `cbk_${randomBytes(32).toString('base64url')}`;
+
+export function createApiKeyService({ db }: { db: Db }) {
+  return {
+    async create(input: ApiKeyCreate, createdBy: string, secret = newSecret()) {
+      const [row] = await db
+        .insert(apiKeys)
+        .values({
+          name: input.name,
+          role: input.role,
+          prefix: secret.slice(0, 12),
+          secretHash: hashSecret(secret),
+          createdBy,
+        })
+        .returning();
+      return { ...toApiKeyDto(row!), secret };
+    },
+
+    /** Makes sure a key with this secret exists with the admin role (for ADMIN_API_KEY); never duplicates it. */
+    async ensureAdmin(secret: string) {
+      await db
+        .insert(apiKeys)
+        .values({
+          name: 'ADMIN_API_KEY',
+          role: 'admin',
+          prefix: secret.slice(0, 12),
+          secretHash: hashSecret(secret),
+          createdBy: 'system',
+        })
+        .onConflictDoNothing();
+    },
+
+    async revoke(id: string): Promise<void> {
+      const [row] = await db
+        .update(apiKeys)
+        .set({ revokedAt: sql`now()` })
+        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id });
+      if (!row) throw new NotFoundError('live API key', id);
+    },
+
+    async list(query: ApiKeyListQuery) {
+      const page = keyset(
+        'created_at',
+        {
+          columns: [
+            { column: apiKeys.createdAt, type: 'timestamp' },
+            { column: apiKeys.id, type: 'uuid' },
+          ],
+          descending: false,
+        },
+        query.cursor,
+        query.limit,
+      );
+      const rows = await db
+        .select()
+        .from(apiKeys)
+        .where(allOf(query.include_revoked ? undefined : isNull(apiKeys.revokedAt), page.after))
+        .orderBy(...page.orderBy)
+        .limit(page.fetch);
+      const { rows: pageRows, nextCursor } = page.page(rows, (r) => [r.createdAt, r.id]);
+      return { data: pageRows.map(toApiKeyDto), nextCursor };
+    },
+
+    /** The lookup the access hook uses. */
+    lookup(): KeyLookup {
+      return {
+        async find(secretHash) {
+          const [row] = await db
+            .select({ id: apiKeys.id, role: apiKeys.role })
+            .from(apiKeys)
+            .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)));
+          return row ? { id: row.id, role: row.role as 'reader' } : undefined;
+        },
+        async touch(id) {
+          await db
+            .update(apiKeys)
+            .set({ lastUsedAt: sql`now()` })
+            .where(eq(apiKeys.id, id));
+        },
+      };
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;
