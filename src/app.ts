@@ -116,8 +116,8 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    // What a response holds depends on the caller's role (protected sources), so caches must key on it.
-    reply.header('vary', 'Authorization');
+    // What a response holds depends on the caller's role (protected sources) and on Accept (formats).
+    reply.header('vary', 'Authorization, Accept');
     if (closing) {
       reply.header('connection', 'close');
       return sendProblem(reply, request, {

@@ -30,9 +30,12 @@ const killedKey = sql`coalesce(${incidents.killedBest}, -1)`;
 
 const tsQuery = (q: string) => sql`websearch_to_tsquery('simple', ${q})`;
 
-/** Relevance: the incident's own text counts fully, its claims' statements half. */
+/**
+ * Relevance: the incident's own text counts fully, its claims' statements half. Written with explicit table names:
+ * it is selected inside a subquery, where drizzle leaves column names unqualified.
+ */
 const relevance = (q: string, seesProtected: boolean | undefined) =>
-  sql`(ts_rank(${incidents.searchVector}, ${tsQuery(q)}) + 0.5 * coalesce((SELECT max(ts_rank(${claims.searchVector}, ${tsQuery(q)})) FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.deletedAt} IS NULL AND ${claims.searchVector} @@ ${tsQuery(q)}${seesProtected ? sql`` : sql` AND ${claims.sourceId} NOT IN (SELECT ${sources.id} FROM ${sources} WHERE ${sources.protected})`}), 0))::real`;
+  sql`(ts_rank("incidents"."search_vector", ${tsQuery(q)}) + 0.5 * coalesce((SELECT max(ts_rank(rc.search_vector, ${tsQuery(q)})) FROM claims rc WHERE rc.incident_id = "incidents"."id" AND rc.deleted_at IS NULL AND rc.search_vector @@ ${tsQuery(q)}${seesProtected ? sql`` : sql` AND rc.source_id NOT IN (SELECT id FROM sources WHERE protected)`}), 0))::real`;
 
 /** The order of a list and the key it pages by; every order ends with the id, so it is total. */
 function sortOf(
