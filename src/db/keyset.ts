@@ -109,3 +109,12 @@ export function keyset(
 }
 
 export const allOf = (...conditions: (SQL | undefined)[]) => and(...conditions.filter(Boolean));
+
+/** The order lists use by default: when the record was created, oldest first, then by id. */
+export const byCreation = (createdAt: AnyColumn, id: AnyColumn): SortSpec => ({
+  columns: [
+    { column: createdAt, type: 'timestamp' },
+    { column: id, type: 'uuid' },
+  ],
+  descending: false,
+});

@@ -62,3 +62,15 @@ export const queryList = <T extends z.ZodType>(item: T) =>
     .union([z.string(), z.array(z.string())])
     .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter((s) => s.length > 0))
     .pipe(z.array(item).max(50) as unknown as z.ZodType<z.output<T>[], string[]>);
+
+/** Column values for the API fields present in a body: a field left out is not set, null clears. */
+export function columnValues<I extends object, R>(
+  input: I,
+  map: readonly (readonly [keyof I, keyof R])[],
+): Partial<R> {
+  const values: Partial<R> = {};
+  for (const [field, column] of map) {
+    if (input[field] !== undefined) (values as Record<keyof R, unknown>)[column] = input[field];
+  }
+  return values;
+}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { allOf, keyset } from '../../db/keyset';
+import { allOf, byCreation, keyset } from '../../db/keyset';
 import { apiKeys, type ApiKeyRow } from '../../db/schema';
 import { hashSecret, type KeyLookup } from '../../http/access';
 import { iso, isoOrNull } from '../../http/fields';
@@ -62,18 +62,7 @@ export function createApiKeyService({ db }: { db: Db }) {
     },
 
     async list(query: ApiKeyListQuery) {
-      const page = keyset(
-        'created_at',
-        {
-          columns: [
-            { column: apiKeys.createdAt, type: 'timestamp' },
-            { column: apiKeys.id, type: 'uuid' },
-          ],
-          descending: false,
-        },
-        query.cursor,
-        query.limit,
-      );
+      const page = keyset('created_at', byCreation(apiKeys.createdAt, apiKeys.id), query.cursor, query.limit);
       const rows = await db
         .select()
         .from(apiKeys)

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { allOf, keyset } from '../../db/keyset';
+import { allOf, byCreation, keyset } from '../../db/keyset';
 import { claimRecordColumns, claims, type ClaimRow, type NewClaimRow } from '../../db/schema';
 import type { ClaimListQuery } from './claim-schemas';
 
@@ -39,18 +39,7 @@ export function createClaimRepository() {
 
     async list(db: Executor, query: ClaimListQuery) {
       const byIncident = query.incident_id !== undefined;
-      const page = keyset(
-        'created_at',
-        {
-          columns: [
-            { column: claims.createdAt, type: 'timestamp' },
-            { column: claims.id, type: 'uuid' },
-          ],
-          descending: false,
-        },
-        query.cursor,
-        query.limit,
-      );
+      const page = keyset('created_at', byCreation(claims.createdAt, claims.id), query.cursor, query.limit);
       const rows = await db
         .select(claimRecordColumns)
         .from(claims)

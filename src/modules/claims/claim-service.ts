@@ -1,6 +1,6 @@
 import type { Db, Executor } from '../../db/client';
 import type { ClaimRow, NewClaimRow } from '../../db/schema';
-import { iso, isoOrNull } from '../../http/fields';
+import { columnValues, iso, isoOrNull } from '../../http/fields';
 import { NotFoundError, UnprocessableError } from '../../http/problems';
 import {
   assertChanged,
@@ -46,7 +46,7 @@ export function toClaimDto(r: ClaimRow): ClaimDto {
 }
 
 function columns(input: ClaimPatch): Partial<NewClaimRow> {
-  const map: [keyof ClaimPatch, keyof NewClaimRow][] = [
+  const map = [
     ['stance', 'stance'],
     ['statement', 'statement'],
     ['language', 'language'],
@@ -64,12 +64,11 @@ function columns(input: ClaimPatch): Partial<NewClaimRow> {
     ['credibility', 'credibility'],
     ['review_status', 'reviewStatus'],
     ['review_note', 'reviewNote'],
-  ];
-  const values: Record<string, unknown> = {};
-  for (const [field, column] of map) if (input[field] !== undefined) values[column] = input[field];
+  ] as const;
+  const values = columnValues<ClaimPatch, NewClaimRow>(input, map);
   if (input.published_at !== undefined)
     values.publishedAt = input.published_at ? new Date(input.published_at) : null;
-  return values as Partial<NewClaimRow>;
+  return values;
 }
 
 export interface ClaimServiceDeps {

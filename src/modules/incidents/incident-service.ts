@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client';
 import type { NewIncidentRow } from '../../db/schema';
 import { emptyCasualties } from '../../domain/casualties';
+import { columnValues } from '../../http/fields';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../http/problems';
 import {
   assertChanged,
@@ -24,7 +25,7 @@ import type { IncidentTruth } from './incident-truth';
 
 /** Column values from API fields; only the fields present are set. */
 function columns(input: IncidentPatch): Partial<NewIncidentRow> {
-  const map: [keyof IncidentPatch, keyof NewIncidentRow][] = [
+  const map = [
     ['title', 'title'],
     ['summary', 'summary'],
     ['category', 'category'],
@@ -41,10 +42,8 @@ function columns(input: IncidentPatch): Partial<NewIncidentRow> {
     ['longitude', 'longitude'],
     ['geo_precision', 'geoPrecision'],
     ['parent_id', 'parentId'],
-  ];
-  const values: Record<string, unknown> = {};
-  for (const [field, column] of map) if (input[field] !== undefined) values[column] = input[field];
-  return values as Partial<NewIncidentRow>;
+  ] as const;
+  return columnValues<IncidentPatch, NewIncidentRow>(input, map);
 }
 
 const listsOf = (input: IncidentPatch) => ({

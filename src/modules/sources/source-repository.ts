@@ -1,7 +1,7 @@
 import { and, eq, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import type { Viewer } from '../../http/access';
-import { allOf, keyset } from '../../db/keyset';
+import { allOf, byCreation, keyset } from '../../db/keyset';
 import { claims, sources, type NewSourceRow, type SourceRow } from '../../db/schema';
 import type { SourceListQuery } from './source-schemas';
 
@@ -72,18 +72,7 @@ export function createSourceRepository() {
     },
 
     async list(db: Executor, query: SourceListQuery & Viewer) {
-      const page = keyset(
-        'created_at',
-        {
-          columns: [
-            { column: sources.createdAt, type: 'timestamp' },
-            { column: sources.id, type: 'uuid' },
-          ],
-          descending: false,
-        },
-        query.cursor,
-        query.limit,
-      );
+      const page = keyset('created_at', byCreation(sources.createdAt, sources.id), query.cursor, query.limit);
       const rows = await db
         .select()
         .from(sources)

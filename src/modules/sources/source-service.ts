@@ -1,7 +1,7 @@
 import type { Viewer } from '../../http/access';
 import type { Db } from '../../db/client';
 import type { NewSourceRow, SourceRow } from '../../db/schema';
-import { iso, isoOrNull } from '../../http/fields';
+import { columnValues, iso, isoOrNull } from '../../http/fields';
 import { ConflictError, NotFoundError } from '../../http/problems';
 import {
   assertChanged,
@@ -35,7 +35,7 @@ export function toSourceDto(r: SourceRow): SourceDto {
 }
 
 function columns(input: SourcePatch): Partial<NewSourceRow> {
-  const map: [keyof SourcePatch, keyof NewSourceRow][] = [
+  const map = [
     ['name', 'name'],
     ['acronym', 'acronym'],
     ['kind', 'kind'],
@@ -46,10 +46,8 @@ function columns(input: SourcePatch): Partial<NewSourceRow> {
     ['party_to_conflict', 'partyToConflict'],
     ['protected', 'protected'],
     ['notes', 'notes'],
-  ];
-  const values: Record<string, unknown> = {};
-  for (const [field, column] of map) if (input[field] !== undefined) values[column] = input[field];
-  return values as Partial<NewSourceRow>;
+  ] as const;
+  return columnValues<SourcePatch, NewSourceRow>(input, map);
 }
 
 export interface SourceServiceDeps {
