@@ -51,6 +51,19 @@ export const lifecycleFields = {
 };
 
 export const iso = (d: Date) => d.toISOString();
+
+/** The lifecycle fields of a record's representation. */
+export const lifecycleOf = (r: {
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+  deletedAt: Date | null;
+}) => ({
+  created_at: r.createdAt.toISOString(),
+  updated_at: r.updatedAt.toISOString(),
+  version: r.version,
+  deleted_at: r.deletedAt ? r.deletedAt.toISOString() : null,
+});
 export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** Query booleans as they appear in URLs. */

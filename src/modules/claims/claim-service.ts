@@ -1,6 +1,6 @@
 import type { Db, Executor } from '../../db/client';
 import type { ClaimRow, NewClaimRow } from '../../db/schema';
-import { columnValues, iso, isoOrNull } from '../../http/fields';
+import { columnValues, isoOrNull, lifecycleOf } from '../../http/fields';
 import { NotFoundError, UnprocessableError } from '../../http/problems';
 import {
   assertChanged,
@@ -38,10 +38,7 @@ export function toClaimDto(r: ClaimRow): ClaimDto {
     credibility: r.credibility,
     review_status: r.reviewStatus as ClaimDto['review_status'],
     review_note: r.reviewNote,
-    created_at: iso(r.createdAt),
-    updated_at: iso(r.updatedAt),
-    version: r.version,
-    deleted_at: isoOrNull(r.deletedAt),
+    ...lifecycleOf(r),
   };
 }
 

@@ -1,4 +1,4 @@
-import { iso, isoOrNull } from '../../http/fields';
+import { isoOrNull, lifecycleOf } from '../../http/fields';
 import type { IncidentRecord } from './incident-repository';
 import type { IncidentDto } from './incident-schemas';
 
@@ -36,9 +36,6 @@ export function toIncidentDto(r: IncidentRecord): IncidentDto {
           verified_at: isoOrNull(r.verifiedAt)!,
         }
       : null,
-    created_at: iso(r.createdAt),
-    updated_at: iso(r.updatedAt),
-    version: r.version,
-    deleted_at: isoOrNull(r.deletedAt),
+    ...lifecycleOf(r),
   };
 }

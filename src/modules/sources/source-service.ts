@@ -1,7 +1,7 @@
 import type { Viewer } from '../../http/access';
 import type { Db } from '../../db/client';
 import type { NewSourceRow, SourceRow } from '../../db/schema';
-import { columnValues, iso, isoOrNull } from '../../http/fields';
+import { columnValues, lifecycleOf } from '../../http/fields';
 import { ConflictError, NotFoundError } from '../../http/problems';
 import {
   assertChanged,
@@ -27,10 +27,7 @@ export function toSourceDto(r: SourceRow): SourceDto {
     party_to_conflict: r.partyToConflict,
     protected: r.protected,
     notes: r.notes,
-    created_at: iso(r.createdAt),
-    updated_at: iso(r.updatedAt),
-    version: r.version,
-    deleted_at: isoOrNull(r.deletedAt),
+    ...lifecycleOf(r),
   };
 }
 
