@@ -36,12 +36,6 @@ afterAll(async () => {
   await t.close();
 });
 
-/**
- * Who history names for requests made with `t.http`: the id of the API key the harness sends, or anonymous when
- * it sends none.
- */
-const apiActor = () => (t as unknown as { admin?: { id: string } }).admin?.id ?? 'anonymous';
-
 const onServer = serverUrl ? it : it.skip;
 
 // The lock every writer takes just before commit, so that the feed's order is commit order.
@@ -480,7 +474,7 @@ describe('the change feed', () => {
             resource_id: res.body.id,
             version: 1,
             action: 'create',
-            actor: apiActor(),
+            actor: t.admin.id,
             // Dated at commit, which is after the held lock was released.
             changed_at: committedAtOrAfter(res.body.created_at),
             state: res.body,
@@ -533,7 +527,7 @@ describe('the change feed', () => {
         // A client polling with next_cursor sees the later write, and nothing of the earlier one yet.
         const first = await t.http.get(`/v1/changes?after=${start}`).expect(200);
         expect(first.body.data.map((c: Change) => [c.resource_id, c.actor])).toEqual([
-          [later.body.id, apiActor()],
+          [later.body.id, t.admin.id],
         ]);
         const cursor = first.body.next_cursor as string;
         expect(cursor).toBe(first.body.data[0].cursor);

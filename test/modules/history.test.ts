@@ -19,12 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/**
- * Who history names for requests made with `t.http`: the id of the API key the harness sends, or anonymous when
- * it sends none.
- */
-const apiActor = () => (t as unknown as { admin?: { id: string } }).admin?.id ?? 'anonymous';
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -117,7 +111,7 @@ describe.each(KINDS)('GET /v1/$collection/{id}/history', ({ collection, type, po
         {
           version: 1,
           action: 'create',
-          actor: apiActor(),
+          actor: t.admin.id,
           request_id: requestIdOf(res),
           changed_at: committedAtOrAfter(record.created_at as string),
           changes: createdChanges(record),
@@ -144,7 +138,7 @@ describe.each(KINDS)('GET /v1/$collection/{id}/history', ({ collection, type, po
     expect(second).toEqual({
       version: 2,
       action: 'update',
-      actor: apiActor(),
+      actor: t.admin.id,
       request_id: requestIdOf(res),
       changed_at: committedAtOrAfter(patched.updated_at),
       changes: { [field]: { from: created[field], to: patch[field] } },
@@ -174,7 +168,7 @@ describe.each(KINDS)('GET /v1/$collection/{id}/history', ({ collection, type, po
     expect(tombstone).toEqual({
       version: 3,
       action: 'delete',
-      actor: apiActor(),
+      actor: t.admin.id,
       request_id: requestIdOf(res),
       changed_at: committedAtOrAfter(deletedAt),
       changes: { deleted_at: { from: null, to: deletedAt } },
@@ -293,7 +287,7 @@ describe('who and which request', () => {
 
     expect(requestIdOf(res)).toBe('partner-sync.2025-03-08:0042');
     const [entry] = await historyOf('sources', res.body.id);
-    expect(entry!.actor).toBe(apiActor());
+    expect(entry!.actor).toBe(t.admin.id);
     expect(entry!.request_id).toBe('partner-sync.2025-03-08:0042');
   });
 
@@ -367,7 +361,7 @@ describe('derived changes of an incident', () => {
       {
         version: 2,
         action: 'update',
-        actor: apiActor(),
+        actor: t.admin.id,
         request_id: requestIdOf(acceptFirst),
         changed_at: committedAtOrAfter(acceptFirst.body.updated_at),
         changes: { casualties: { from: noCasualties, to: afterFirst } },
@@ -377,7 +371,7 @@ describe('derived changes of an incident', () => {
       {
         version: 3,
         action: 'update',
-        actor: apiActor(),
+        actor: t.admin.id,
         request_id: requestIdOf(acceptSecond),
         changed_at: committedAtOrAfter(acceptSecond.body.updated_at),
         changes: {

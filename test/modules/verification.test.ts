@@ -15,12 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/**
- * Who history names for requests made with `t.http`: the id of the API key the harness sends, or anonymous when
- * it sends none.
- */
-const apiActor = () => (t as unknown as { admin?: { id: string } }).admin?.id ?? 'anonymous';
-
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -82,7 +76,7 @@ describe('POST /v1/incidents/{id}/verification', () => {
       verification: {
         status: 'verified',
         rationale: VERIFIED.rationale,
-        verified_by: apiActor(),
+        verified_by: t.admin.id,
         verified_at: expect.stringMatching(RFC3339_UTC),
       },
       version: 2,
@@ -103,7 +97,7 @@ describe('POST /v1/incidents/{id}/verification', () => {
     expect(res.body.verification).toEqual({
       status: 'discredited',
       rationale: DISCREDITED.rationale,
-      verified_by: apiActor(),
+      verified_by: t.admin.id,
       verified_at: expect.stringMatching(RFC3339_UTC),
     });
   });
@@ -196,7 +190,7 @@ describe('POST /v1/incidents/{id}/verification', () => {
     expect(ruling).toEqual({
       version: incident.version + 1,
       action: 'update',
-      actor: apiActor(),
+      actor: t.admin.id,
       request_id: verified.headers['x-request-id'],
       changed_at: committedAtOrAfter(verified.body.updated_at),
       changes: {
@@ -209,7 +203,7 @@ describe('POST /v1/incidents/{id}/verification', () => {
     expect(handBack).toEqual({
       version: incident.version + 2,
       action: 'update',
-      actor: apiActor(),
+      actor: t.admin.id,
       request_id: auto.headers['x-request-id'],
       changed_at: committedAtOrAfter(auto.body.updated_at),
       changes: {
