@@ -15,6 +15,8 @@ import { healthRoutes } from './modules/health/health-routes';
 import { incidentRoutes } from './modules/incidents/incident-routes';
 import { sourceRoutes } from './modules/sources/source-routes';
 import { createServices } from './services';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { registerAccess, type Access } from './http/access';
 import { redactorFor, type Redaction } from './http/redaction';
@@ -91,8 +93,10 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
   const routes: RouteEntry[] = [];
   app.decorate('routeCatalog', routes);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs'))
+    // The docs UI and the CORS preflight answer carry no data.
+    if (route.url.startsWith('/docs') || (route.method === 'OPTIONS' && route.url === '*')) {
       route.config = { ...route.config, access: route.config?.access ?? 'public' };
+    }
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routes.push({ method, url: route.url, access: route.config?.access });
     }
@@ -127,6 +131,34 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
         detail: 'The server is shutting down; retry shortly.',
       });
     }
+  });
+
+  // Security headers on every response; the docs page keeps a policy its own scripts and styles satisfy.
+  await app.register(helmet, { global: true });
+  // Browsers may call the API only from the listed origins (none by default); scripts are not affected.
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS.map((o) => new URL(o).origin),
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'If-Match',
+      'If-None-Match',
+      'Idempotency-Key',
+      'X-Request-Id',
+    ],
+    exposedHeaders: [
+      'ETag',
+      'Location',
+      'Link',
+      'Retry-After',
+      'X-Request-Id',
+      'Idempotent-Replayed',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+    ],
+    maxAge: 600,
   });
 
   await registerOpenApi(app);

@@ -42,6 +42,24 @@ export const configSchema = z.object({
   RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000, 1200),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: wholeNumber(1, 1_000_000, 300),
   TRUST_PROXY: boolean(false),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.union([
+          z.literal('*'),
+          z.url({ protocol: /^https?$/, message: 'must be * or origins like https://partner.example' }),
+        ]),
+      ),
+    )
+    .default([])
+    .describe('Comma-separated browser origins allowed to call the API; * for any; empty for none'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -18,6 +18,7 @@ const DEFAULTS: Config = {
   RATE_LIMIT_PER_MINUTE: 1200,
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: 300,
   TRUST_PROXY: false,
+  CORS_ORIGINS: [],
 };
 
 /** What loadConfig made of the environment: the config, or the problems its ConfigError listed. */

@@ -62,9 +62,15 @@ const CONTRACT_OPERATIONS = new Set([
   'GET /metrics',
 ]);
 
-/** Routes the app serves on purpose without documenting them: the document itself, its viewer, the metrics. */
+/**
+ * Routes the app serves on purpose without documenting them: the document itself, its viewer, the metrics, and
+ * the CORS preflight answer.
+ */
 const UNDOCUMENTED = (route: string) =>
-  / \/docs(\/|\*|$)/.test(route) || route === 'GET /openapi.json' || route === 'GET /metrics';
+  / \/docs(\/|\*|$)/.test(route) ||
+  route === 'GET /openapi.json' ||
+  route === 'GET /metrics' ||
+  route === 'OPTIONS *';
 
 const root = path.resolve(__dirname, '../..');
 const committedPath = path.join(root, 'openapi/openapi.json');
