@@ -572,3 +572,17 @@ describe('include_deleted', () => {
     );
   });
 });
+
+describe('GET /v1/changes paging', () => {
+  it('links a full page to the next one by its cursor, keeping the other parameters', async () => {
+    await createSource(t.http);
+    await createSource(t.http);
+    const first = await t.http.get('/v1/changes?limit=1').expect(200);
+    expect(first.body.data).toHaveLength(1);
+    const next = new URL(/^<([^>]+)>; rel="next"$/.exec(first.headers.link as string)![1]!);
+    expect(next.pathname).toBe('/v1/changes');
+    expect(Object.fromEntries(next.searchParams)).toEqual({ limit: '1', after: first.body.next_cursor });
+    const second = await t.http.get(`${next.pathname}${next.search}`).expect(200);
+    expect(Number(second.body.data[0].cursor)).toBeGreaterThan(Number(first.body.next_cursor));
+  });
+});

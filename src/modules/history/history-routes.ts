@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { securedProblems } from '../../http/problems';
 import { jsonResponse } from '../../http/responses';
+import { linkNext } from '../../http/pagination';
 import type { Redaction } from '../../http/redaction';
 import type { HistoryService } from './history-service';
 import { changeFeedQuery, changeFeedSchema } from './history-schemas';
@@ -34,11 +35,7 @@ export async function changeFeedRoutes(
       const data = redactor
         ? feed.data.map((c) => ({ ...c, state: redactor.record(c.resource_type, c.state) }))
         : feed.data;
-      if (full) {
-        const url = new URL(request.url, `${request.protocol}://${request.host}`);
-        url.searchParams.set('after', nextCursor);
-        reply.header('link', `<${url.toString()}>; rel="next"`);
-      }
+      if (full) linkNext(request, reply, 'after', nextCursor);
       return { data, next_cursor: nextCursor };
     },
   });
