@@ -194,7 +194,7 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
         redaction,
       });
       await v1.register(changeFeedRoutes, { history, redaction });
-      await v1.register(exportRoutes, { ...services, redaction });
+      await v1.register(exportRoutes, { ...services, redaction, database });
       await v1.register(statsRoutes, { db: database.db });
       await v1.register(apiKeyRoutes, { service: services.apiKeys });
     },

@@ -8,6 +8,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { readCursor } from './cursor';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -28,6 +29,11 @@ export interface Database {
   ping(): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Reads a long result through a server-side cursor on a connection of its own (see `readCursor`). Only the
+   * server has it: PGlite runs one statement at a time, so a long read there goes in short batches instead.
+   */
+  readCursor?(query: SQL, batchSize: number): AsyncGenerator<unknown[][], void, undefined>;
 }
 
 export interface PostgresOptions {
@@ -73,6 +79,7 @@ export function openPostgres({
     async close() {
       if (!pool.ending) await pool.end();
     },
+    readCursor: (query, batchSize) => readCursor(pool, query, batchSize),
   };
 }
 

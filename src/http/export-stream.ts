@@ -1,5 +1,13 @@
 import { Readable } from 'node:stream';
-import { csvHead, csvRows, featureOf, pickFields, type Format, type Representations } from './formats';
+import {
+  csvHead,
+  csvRows,
+  csvTextRows,
+  featureOf,
+  pickFields,
+  type Format,
+  type Representations,
+} from './formats';
 import type { Page } from './pagination';
 
 /** Rows are read in keyset batches of this size: memory stays flat however large the export. */
@@ -18,15 +26,8 @@ export function exportStream<T extends object, Q extends object>(
 ): Readable {
   const { fields, hxl = false } = options;
   async function* chunks(): AsyncGenerator<string> {
-    const [open, separator, close] =
-      format === 'json'
-        ? ['[', ',', ']\n']
-        : format === 'geojson'
-          ? ['{"type":"FeatureCollection","features":[', ',', ']}\n']
-          : format === 'csv'
-            ? [csvHead(representations, fields, hxl), '', '']
-            : ['', '', ''];
-    yield open;
+    const [open, separator, close] = framing(format);
+    yield format === 'csv' ? csvHead(representations, fields, hxl) : open;
     let cursor: string | undefined;
     let first = true;
     do {
@@ -48,6 +49,47 @@ export function exportStream<T extends object, Q extends object>(
       }
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
+    yield close;
+  }
+  return Readable.from(chunks(), { objectMode: false });
+}
+
+/** The text that opens, separates and closes the records of a format (CSV's head comes from the caller). */
+function framing(format: Format): [string, string, string] {
+  switch (format) {
+    case 'json':
+      return ['[', ',', ']\n'];
+    case 'geojson':
+      return ['{"type":"FeatureCollection","features":[', ',', ']}\n'];
+    default:
+      return ['', '', ''];
+  }
+}
+
+/**
+ * Streams an export whose records the database has already formatted, read in batches from a cursor: for CSV
+ * each row is its cells as text, for the other formats one JSON text per row. Pulled like `exportStream`: a slow
+ * client slows the reads, and a client that disconnects ends the cursor's transaction.
+ */
+export function cursorExportStream(
+  batches: AsyncIterable<unknown[][]>,
+  format: Format,
+  csvHeadText: string,
+): Readable {
+  async function* chunks(): AsyncGenerator<string> {
+    const [open, separator, close] = framing(format);
+    yield format === 'csv' ? csvHeadText : open;
+    let first = true;
+    for await (const rows of batches) {
+      if (format === 'csv') {
+        yield csvTextRows(rows);
+      } else if (format === 'ndjson') {
+        yield rows.map((r) => `${r[0] as string}\n`).join('');
+      } else {
+        yield (first ? '' : separator) + rows.map((r) => r[0] as string).join(separator);
+        first = false;
+      }
+    }
     yield close;
   }
   return Readable.from(chunks(), { objectMode: false });

@@ -94,7 +94,7 @@ export function pickFields<T extends object>(item: T, fields: readonly string[] 
   return picked as Partial<T>;
 }
 
-function csvColumns<T>(representations: Representations<T>, fields: readonly string[] | undefined) {
+export function csvColumns<T>(representations: Representations<T>, fields: readonly string[] | undefined) {
   if (!fields?.length) return representations.csv;
   // A field selects the columns it is flattened into (casualties → killed_low, killed_best, …).
   return representations.csv.filter(
@@ -120,6 +120,14 @@ export function csvHead<T>(
   const rows: string[][] = [columns.map((c) => c.name)];
   if (hxl) rows.push(columns.map((c) => c.hxl));
   return stringify(rows, CSV_OPTIONS);
+}
+
+/** CSV rows from cells already written as text (null for an empty cell), e.g. by the database. */
+export function csvTextRows(rows: unknown[][]) {
+  return stringify(
+    rows.map((row) => row.map((cell) => cell ?? '')),
+    CSV_OPTIONS,
+  );
 }
 
 export function csvRows<T>(

@@ -9,7 +9,15 @@ export const PROTECTED_NAME = '[protected source]';
 
 /** Fields that identify a protected source, and the fields of its claims that could identify it. */
 const SOURCE_FIELDS = ['acronym', 'url', 'notes'] as const;
-const CLAIM_FIELDS = ['statement', 'translation', 'url', 'archived_url', 'content_sha256'] as const;
+// A review note is free text in which a reviewer may well name the source.
+const CLAIM_FIELDS = [
+  'statement',
+  'translation',
+  'url',
+  'archived_url',
+  'content_sha256',
+  'review_note',
+] as const;
 
 type ResourceType = 'source' | 'incident' | 'claim';
 type Json = Record<string, unknown>;

@@ -30,13 +30,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app over HTTP on a fresh, migrated database of its own. Rate limits are lifted unless a test sets them. */
+/**
+ * The real app over HTTP on a fresh, migrated database of its own. Rate limits are lifted and load shedding is
+ * off unless a test sets them.
+ */
 export async function createTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
   const { database, url, drop } = await createTestDatabase();
   const config = loadConfig({
     DEMO_DATA: 'false',
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
+    // Load shedding is off unless a test turns it on: a busy test machine would trip it at random.
+    MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
   const app = await buildApp({ config, database, logger: false });

@@ -1,15 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { seesProtected } from '../../http/access';
-import { exportStream } from '../../http/export-stream';
+import type { Readable } from 'node:stream';
+import type { SQL } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { cursorExportStream, exportStream } from '../../http/export-stream';
 import type { Redaction } from '../../http/redaction';
-import { chooseFormat, FORMATS, MEDIA_TYPES, type Format, type Representations } from '../../http/formats';
+import {
+  chooseFormat,
+  csvColumns,
+  csvHead,
+  FORMATS,
+  MEDIA_TYPES,
+  type Format,
+  type Representations,
+} from '../../http/formats';
 import { featureCollectionSchema } from '../../http/geojson';
 import type { Page } from '../../http/pagination';
 import { securedProblems } from '../../http/problems';
 import { claimRepresentations } from '../claims/claim-formats';
 import { claimListQuery, claimSchema } from '../claims/claim-schemas';
 import type { ClaimService } from '../claims/claim-service';
+import { incidentExportColumns } from '../incidents/incident-export-sql';
 import { incidentRepresentations } from '../incidents/incident-formats';
 import { incidentExportQuery, incidentSchema } from '../incidents/incident-schemas';
 import type { IncidentService } from '../incidents/incident-service';
@@ -19,6 +31,14 @@ import type { SourceService } from '../sources/source-service';
 
 type ExportQuery = { format?: Format; fields?: string[]; hxl?: boolean };
 
+/** An export the database formats itself: the statement for a query, format and field selection. */
+type SqlExport = (
+  query: Record<string, unknown> & { seesProtected: boolean },
+  format: Format,
+  fields: readonly string[] | undefined,
+  csvColumns: readonly string[],
+) => SQL;
+
 interface ExportSpec<T extends object> {
   collection: string;
   resourceType: 'incident' | 'claim' | 'source';
@@ -27,9 +47,19 @@ interface ExportSpec<T extends object> {
   query: z.ZodType;
   list: (query: never) => Promise<Page<T>>;
   representations: Representations<T>;
+  /** Where given, exports on the server are formatted by the database and read through a cursor. */
+  sql?: SqlExport;
 }
 
-function registerExport<T extends object>(app: FastifyInstance, spec: ExportSpec<T>, redaction: Redaction) {
+/** Rows per FETCH of an export's cursor. */
+const CURSOR_BATCH = 2000;
+
+function registerExport<T extends object>(
+  app: FastifyInstance,
+  spec: ExportSpec<T>,
+  redaction: Redaction,
+  database: Database,
+) {
   const formats = spec.representations.feature ? FORMATS : FORMATS.filter((f) => f !== 'geojson');
   app.route({
     method: 'GET',
@@ -66,23 +96,31 @@ function registerExport<T extends object>(app: FastifyInstance, spec: ExportSpec
       const { format: _format, fields, hxl, ...filters } = query;
       const extension = { json: 'json', ndjson: 'ndjson', csv: 'csv', geojson: 'geojson' }[format];
       const redactor = spec.resourceType === 'incident' ? undefined : await redaction(request);
+      const viewer = { seesProtected: seesProtected(request) };
+      const send = (stream: Readable) =>
+        reply
+          .type(
+            format === 'geojson' || format === 'json'
+              ? MEDIA_TYPES[format]
+              : `${MEDIA_TYPES[format]}; charset=utf-8`,
+          )
+          .header('content-disposition', `attachment; filename="${spec.collection}.${extension}"`)
+          .send(stream);
+      if (spec.sql && database.readCursor) {
+        const columns = csvColumns(spec.representations, fields).map((c) => c.name);
+        const statement = spec.sql({ ...filters, ...viewer }, format, fields, columns);
+        const head = format === 'csv' ? csvHead(spec.representations, fields, hxl ?? false) : '';
+        return send(cursorExportStream(database.readCursor(statement, CURSOR_BATCH), format, head));
+      }
       const list = spec.list as (query: object) => Promise<Page<T>>;
       // Each batch is redacted for this viewer before it is written.
       const read = async (query: object) => {
-        const page = await list({ ...query, seesProtected: seesProtected(request) });
+        const page = await list({ ...query, ...viewer });
         return redactor
           ? { ...page, data: page.data.map((d) => redactor.record(spec.resourceType, d)) }
           : page;
       };
-      const stream = exportStream(read, filters, format, spec.representations, { fields, hxl });
-      return reply
-        .type(
-          format === 'geojson' || format === 'json'
-            ? MEDIA_TYPES[format]
-            : `${MEDIA_TYPES[format]}; charset=utf-8`,
-        )
-        .header('content-disposition', `attachment; filename="${spec.collection}.${extension}"`)
-        .send(stream);
+      return send(exportStream(read, filters, format, spec.representations, { fields, hxl }));
     },
   });
 }
@@ -92,8 +130,15 @@ export async function exportRoutes(
   app: FastifyInstance,
   {
     redaction,
+    database,
     ...services
-  }: { incidents: IncidentService; claims: ClaimService; sources: SourceService; redaction: Redaction },
+  }: {
+    incidents: IncidentService;
+    claims: ClaimService;
+    sources: SourceService;
+    redaction: Redaction;
+    database: Database;
+  },
 ) {
   registerExport(
     app,
@@ -105,8 +150,14 @@ export async function exportRoutes(
       query: incidentExportQuery,
       list: services.incidents.list as never,
       representations: incidentRepresentations,
+      sql: (query, format, fields, csvColumns) =>
+        services.incidents.exportQuery(
+          query as Parameters<IncidentService['exportQuery']>[0],
+          incidentExportColumns(format, fields, csvColumns),
+        ),
     },
     redaction,
+    database,
   );
   registerExport(
     app,
@@ -120,6 +171,7 @@ export async function exportRoutes(
       representations: claimRepresentations,
     },
     redaction,
+    database,
   );
   registerExport(
     app,
@@ -133,5 +185,6 @@ export async function exportRoutes(
       representations: sourceRepresentations,
     },
     redaction,
+    database,
   );
 }

@@ -31,11 +31,30 @@ const killedKey = sql`coalesce(${incidents.killedBest}, -1)`;
 const tsQuery = (q: string) => sql`websearch_to_tsquery('simple', ${q})`;
 
 /**
- * Relevance: the incident's own text counts fully, its claims' statements half. Written with explicit table names:
- * it is selected inside a subquery, where drizzle leaves column names unqualified.
+ * The incidents a search matches, as `hits(id, claim_rank)`: claim_rank is the rank of the incident's
+ * best-matching live claim (0 when only its own text matches). Both tables are searched once through their
+ * full-text indexes and claim hits are grouped per incident, so ranking costs one pass over the matches rather
+ * than a claims lookup per matching incident. Below contributor, the statements of protected sources' claims are
+ * not searched: a match would reveal them.
  */
-const relevance = (q: string, seesProtected: boolean | undefined) =>
-  sql`(ts_rank("incidents"."search_vector", ${tsQuery(q)}) + 0.5 * coalesce((SELECT max(ts_rank(rc.search_vector, ${tsQuery(q)})) FROM claims rc WHERE rc.incident_id = "incidents"."id" AND rc.deleted_at IS NULL AND rc.search_vector @@ ${tsQuery(q)}${seesProtected ? sql`` : sql` AND rc.source_id NOT IN (SELECT id FROM sources WHERE protected)`}), 0))::real`;
+function searchHits(q: string, seesProtected: boolean | undefined): SQL {
+  const query = tsQuery(q);
+  const searchable = seesProtected
+    ? sql``
+    : sql` AND c.source_id NOT IN (SELECT s.id FROM sources s WHERE s.protected)`;
+  return sql`(SELECT hit.id, max(hit.claim_rank) AS claim_rank FROM (
+    SELECT i.id, 0::real AS claim_rank FROM incidents i WHERE i.search_vector @@ ${query}
+    UNION ALL
+    SELECT c.incident_id, max(ts_rank(c.search_vector, ${query})) FROM claims c
+    WHERE c.search_vector @@ ${query} AND c.deleted_at IS NULL${searchable} GROUP BY c.incident_id
+  ) hit GROUP BY hit.id) AS hits`;
+}
+
+/** Relevance: the incident's own text counts fully, its best-matching live claim half. */
+const relevance = (q: string) =>
+  sql`(ts_rank(${incidents.searchVector}, ${tsQuery(q)}) + 0.5 * "hits"."claim_rank")::real`;
+
+const hitsJoin = sql`"hits"."id" = ${incidents.id}`;
 
 /** The order of a list and the key it pages by; every order ends with the id, so it is total. */
 function sortOf(
@@ -76,19 +95,34 @@ function sortOf(
         .slice(0, 12);
       return {
         name: `relevance:${digest}`,
-        // Ordered outside the subquery that computes the rank, so the columns are named bare.
-        spec: {
-          columns: [
-            { column: sql`rank`, type: 'real' },
-            { column: sql`id`, type: 'uuid' },
-          ],
-          descending: true,
-        },
+        spec: { columns: [{ column: relevance(q!), type: 'real' }, byId], descending: true },
         key: (r) => [r.rank, r.id],
       };
     }
   }
 }
+
+/**
+ * An incident's actors, tags and external ids as JSON, computed in the statement that reads the incident, so a
+ * record or a page is one round trip. `id` is the incident id in the scope of the caller's FROM clause. PostgreSQL
+ * evaluates these per returned row only: after LIMIT (it postpones costly select-list items past a sort).
+ */
+function listColumns(id: SQL) {
+  return {
+    actors: sql<
+      IncidentLists['actors']
+    >`(SELECT coalesce(json_agg(json_build_object('name', a.name, 'role', a.role) ORDER BY a.position), '[]'::json) FROM incident_actors a WHERE a.incident_id = ${id})`,
+    tags: sql<
+      IncidentLists['tags']
+    >`(SELECT coalesce(json_agg(t.tag ORDER BY t.tag), '[]'::json) FROM incident_tags t WHERE t.incident_id = ${id})`,
+    externalIds: sql<
+      IncidentLists['externalIds']
+    >`(SELECT coalesce(json_agg(json_build_object('system', e.system, 'id', e.external_id) ORDER BY e.system), '[]'::json) FROM incident_external_ids e WHERE e.incident_id = ${id})`,
+  };
+}
+
+/** The columns of a whole incident record, lists included. */
+const recordColumns = { ...incidentRecordColumns, ...listColumns(sql`${incidents.id}`) };
 
 /** Degrees of latitude per kilometre along a meridian, for the bounding box around `near`. */
 const KM_PER_DEGREE = 111.195;
@@ -163,40 +197,19 @@ export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefine
 }
 
 export function createIncidentRepository() {
-  async function loadLists(db: Executor, ids: string[]): Promise<Map<string, IncidentLists>> {
-    const lists = new Map<string, IncidentLists>(
-      ids.map((id) => [id, { actors: [], tags: [], externalIds: [] }]),
-    );
-    if (ids.length === 0) return lists;
-    // One after another: inside a transaction they share one connection.
-    const actors = await db
-      .select()
-      .from(incidentActors)
-      .where(inArray(incidentActors.incidentId, ids))
-      .orderBy(incidentActors.incidentId, incidentActors.position);
-    const tags = await db
-      .select()
-      .from(incidentTags)
-      .where(inArray(incidentTags.incidentId, ids))
-      .orderBy(incidentTags.incidentId, incidentTags.tag);
-    const externalIds = await db
-      .select()
-      .from(incidentExternalIds)
-      .where(inArray(incidentExternalIds.incidentId, ids))
-      .orderBy(incidentExternalIds.incidentId, incidentExternalIds.system);
-    for (const a of actors) lists.get(a.incidentId)!.actors.push({ name: a.name, role: a.role });
-    for (const t of tags) lists.get(t.incidentId)!.tags.push(t.tag);
-    for (const e of externalIds)
-      lists.get(e.incidentId)!.externalIds.push({ system: e.system, id: e.externalId });
-    return lists;
-  }
-
   async function withLists(db: Executor, rows: IncidentRow[]): Promise<IncidentRecord[]> {
-    const lists = await loadLists(
-      db,
-      rows.map((r) => r.id),
-    );
-    return rows.map((r) => ({ ...r, ...lists.get(r.id)! }));
+    if (rows.length === 0) return [];
+    const lists = await db
+      .select({ id: incidents.id, ...listColumns(sql`${incidents.id}`) })
+      .from(incidents)
+      .where(
+        inArray(
+          incidents.id,
+          rows.map((r) => r.id),
+        ),
+      );
+    const found = new Map(lists.map(({ id, ...l }) => [id, l]));
+    return rows.map((r) => ({ ...r, ...found.get(r.id)! }));
   }
 
   return {
@@ -249,10 +262,10 @@ export function createIncidentRepository() {
 
     async findLive(db: Executor, id: string): Promise<IncidentRecord | undefined> {
       const [row] = await db
-        .select(incidentRecordColumns)
+        .select(recordColumns)
         .from(incidents)
         .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)));
-      return row ? (await withLists(db, [row]))[0] : undefined;
+      return row;
     },
 
     /**
@@ -325,35 +338,61 @@ export function createIncidentRepository() {
       return rows.map((r) => r.id);
     },
 
+    /**
+     * The statement an export reads: every incident the filters select, in the list's order, each row made of
+     * `columns` (the record already formatted by the database). It has no keyset: one snapshot, read by a cursor.
+     */
+    exportQuery(
+      query: IncidentFilters & Viewer & { sort?: IncidentSort | undefined },
+      columns: { select: SQL; lateral?: SQL },
+    ): SQL {
+      const sortName = query.sort ?? (query.q ? 'relevance' : '-occurred_from');
+      const order =
+        sortName === 'relevance'
+          ? sql`${relevance(query.q!)} DESC, ${incidents.id} DESC`
+          : (() => {
+              const { spec } = sortOf(sortName, query.q);
+              const direction = sql.raw(spec.descending ? 'DESC' : 'ASC');
+              return sql.join(
+                spec.columns.map((c) => sql`${c.column} ${direction}`),
+                sql`, `,
+              );
+            })();
+      const lateral = columns.lateral ? sql` CROSS JOIN LATERAL ${columns.lateral}` : sql``;
+      if (sortName === 'relevance') {
+        // The search itself is the join with its hits.
+        const where = allOf(...incidentConditions({ ...query, q: undefined })) ?? sql`true`;
+        const hits = searchHits(query.q!, query.seesProtected);
+        return sql`SELECT ${columns.select} FROM ${incidents} JOIN ${hits} ON ${hitsJoin}${lateral} WHERE ${where} ORDER BY ${order}`;
+      }
+      const where = allOf(...incidentConditions(query)) ?? sql`true`;
+      return sql`SELECT ${columns.select} FROM ${incidents}${lateral} WHERE ${where} ORDER BY ${order}`;
+    },
+
     async list(db: Executor, query: IncidentListQuery & Viewer) {
       const sort = sortOf(query.sort ?? (query.q ? 'relevance' : '-occurred_from'), query.q);
       const page = keyset(sort.name, sort.spec, query.cursor, query.limit);
       const conditions = incidentConditions(query);
-      let rows: (IncidentRow & { rank?: number })[];
+      let rows: (IncidentRecord & { rank?: number })[];
       if (sort.name.startsWith('relevance')) {
-        // Relevance is computed once per row in a subquery, so the keyset condition can compare it.
-        const ranked = db
-          .select({ ...incidentRecordColumns, rank: relevance(query.q!, query.seesProtected).as('rank') })
-          .from(incidents)
-          .where(allOf(...conditions))
-          .as('ranked');
+        // The search itself is the join with its hits, which carry the rank the keyset compares.
         rows = (await db
-          .select()
-          .from(ranked)
-          .where(allOf(page.after))
+          .select({ ...recordColumns, rank: relevance(query.q!).mapWith(Number) })
+          .from(incidents)
+          .innerJoin(searchHits(query.q!, query.seesProtected), hitsJoin)
+          .where(allOf(...incidentConditions({ ...query, q: undefined }), page.after))
           .orderBy(...page.orderBy)
-          .limit(page.fetch)) as unknown as (IncidentRow & { rank: number })[];
+          .limit(page.fetch)) as (IncidentRecord & { rank: number })[];
       } else {
         rows = await db
-          .select(incidentRecordColumns)
+          .select(recordColumns)
           .from(incidents)
           .where(allOf(...conditions, page.after))
           .orderBy(...page.orderBy)
           .limit(page.fetch);
       }
       const { rows: pageRows, nextCursor } = page.page(rows, sort.key);
-      const records = pageRows.map(({ rank: _rank, ...row }) => row);
-      return { rows: await withLists(db, records), nextCursor };
+      return { rows: pageRows.map(({ rank: _rank, ...row }) => row), nextCursor };
     },
   };
 }

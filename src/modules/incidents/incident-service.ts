@@ -189,6 +189,9 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
       return { data: rows.map(toIncidentDto), nextCursor };
     },
 
+    /** The statement of an export formatted by the database (see the repository's exportQuery). */
+    exportQuery: incidents.exportQuery,
+
     /** Throws 404 unless the incident exists and is live. */
     async assertLive(id: string): Promise<void> {
       if (!(await incidents.findLive(db, id))) throw new NotFoundError('incident', id);

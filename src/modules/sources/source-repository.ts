@@ -80,8 +80,12 @@ export function createSourceRepository() {
           allOf(
             query.include_deleted ? undefined : isNull(sources.deletedAt),
             query.kind?.length ? inArray(sources.kind, query.kind) : undefined,
+            // Below contributor a protected source must not be findable by its hidden name or acronym.
             query.q
-              ? or(ilike(sources.name, likePattern(query.q)), ilike(sources.acronym, likePattern(query.q)))
+              ? and(
+                  or(ilike(sources.name, likePattern(query.q)), ilike(sources.acronym, likePattern(query.q))),
+                  query.seesProtected ? undefined : eq(sources.protected, false),
+                )
               : undefined,
             page.after,
           ),
