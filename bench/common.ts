@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config';
 
 export const BENCH_DB = process.env.BENCH_DB ?? 'corroborate_bench';
@@ -70,11 +71,15 @@ export interface ServerChild {
 }
 
 /**
- * Starts the real app (bench/server.ts) in a child process, so the load generator and the server do not share
- * one event loop, and the server's memory can be read from /proc.
+ * Starts the real app (bench/server.ts), or another server script of this folder that speaks the same IPC, in a
+ * child process, so the load generator and the server do not share one event loop, and the server's memory can
+ * be read from /proc.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<ServerChild> {
-  const child = fork(path.join(__dirname, 'server.ts'), [], {
+export async function startServer(
+  env: Record<string, string> = {},
+  script = 'server.ts',
+): Promise<ServerChild> {
+  const child = fork(path.join(__dirname, script), [], {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server (open it in Chrome DevTools).
     execArgv: [
       '--import',
@@ -110,6 +115,34 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The child's side of startServer: listens on 127.0.0.1 on a free port, tells the parent which, and closes when
+ * the parent says stop or goes away. The parent's other messages go to `onMessage`.
+ */
+export async function serveParent(
+  app: Pick<FastifyInstance, 'listen' | 'close' | 'server'>,
+  onMessage: (message: Record<string, unknown>) => void = () => undefined,
+) {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
+  process.on('message', (message: Record<string, unknown>) => {
+    if (!message.stop) return onMessage(message);
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+/** Tells startServer, which is waiting for the port, that the child could not start. */
+export function failStart(err: unknown): never {
+  process.send?.({ error: err instanceof Error ? err.stack : String(err) });
+  console.error(err);
+  process.exit(1);
 }
 
 /** Machine facts printed with every result. */

@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { buildApp } from '../src/app';
-import { benchConfig } from './common';
+import { benchConfig, failStart, serveParent } from './common';
 import { openPostgres } from '../src/db/client';
 
 const BARE_SQL = `SELECT id, ref, title, summary, category, subcategory, occurred_from, occurred_to, date_precision,
@@ -54,23 +54,7 @@ async function main() {
     await bare.end();
     await database.close();
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.send?.({ port });
-  process.on('message', (m: { stop?: boolean }) => {
-    if (m.stop) {
-      app.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    }
-  });
-  process.on('disconnect', () => process.exit(0));
+  await serveParent(app);
 }
 
-main().catch((err: unknown) => {
-  process.send?.({ error: err instanceof Error ? err.stack : String(err) });
-  console.error(err);
-  process.exit(1);
-});
+main().catch(failStart);
