@@ -95,27 +95,7 @@ export function diffStates(
 }
 
 async function flush<T>(tx: Executor, journal: Journal, context: WriteContext, result: T) {
-  if (journal.pending.length > 0) {
-    // Held until commit: a change that draws a higher seq cannot commit before this one is visible.
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(${FEED_LOCK_KEY})`);
-    await tx.insert(changes).values(
-      journal.pending.map((c) => ({
-        seq: sql`nextval('change_seq')`,
-        resourceType: c.resourceType,
-        resourceId: c.resourceId,
-        version: c.version,
-        action: c.action,
-        actor: context.actor,
-        requestId: context.requestId ?? null,
-        // Read under the feed lock, so versions are dated in commit order and as_of never sees a version
-        // before one that committed earlier. (updated_at on the record is the transaction's start.)
-        changedAt: sql`clock_timestamp()`,
-        state: c.state,
-        diff: diffStates(c.previous, c.state),
-        cause: c.cause ?? null,
-      })) as never,
-    );
-  }
+  // The stored response first: every statement made while holding the feed lock below makes other writers wait.
   const idempotency = context.idempotency;
   if (idempotency) {
     await tx
@@ -127,6 +107,27 @@ async function flush<T>(tx: Executor, journal: Journal, context: WriteContext, r
         completedAt: sql`now()`,
       })
       .where(and(eq(idempotencyKeys.actor, idempotency.actor), eq(idempotencyKeys.key, idempotency.key)));
+  }
+  if (journal.pending.length > 0) {
+    // Built before the lock is taken, for the same reason.
+    const rows = journal.pending.map((c) => ({
+      seq: sql`nextval('change_seq')`,
+      resourceType: c.resourceType,
+      resourceId: c.resourceId,
+      version: c.version,
+      action: c.action,
+      actor: context.actor,
+      requestId: context.requestId ?? null,
+      // Read under the feed lock, so versions are dated in commit order and as_of never sees a version
+      // before one that committed earlier. (updated_at on the record is the transaction's start.)
+      changedAt: sql`clock_timestamp()`,
+      state: c.state,
+      diff: diffStates(c.previous, c.state),
+      cause: c.cause ?? null,
+    }));
+    // Held until commit: a change that draws a higher seq cannot commit before this one is visible.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${FEED_LOCK_KEY})`);
+    await tx.insert(changes).values(rows as never);
   }
 }
 

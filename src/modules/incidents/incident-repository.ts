@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../db/client';
+import { queryRows, type Db, type Executor } from '../../db/client';
 import type { Viewer } from '../../http/access';
 import { allOf, keyset, type SortSpec } from '../../db/keyset';
 import {
@@ -197,6 +197,16 @@ export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefine
 }
 
 export function createIncidentRepository() {
+  // Reading one incident is the commonest request: its statement is built once per database and prepared.
+  const readStatements = new WeakMap<Db, ReturnType<typeof prepareRead>>();
+  function prepareRead(db: Db) {
+    return db
+      .select(recordColumns)
+      .from(incidents)
+      .where(and(eq(incidents.id, sql.placeholder('id')), isNull(incidents.deletedAt)))
+      .prepare('incident_read_live');
+  }
+
   async function withLists(db: Executor, rows: IncidentRow[]): Promise<IncidentRecord[]> {
     if (rows.length === 0) return [];
     const lists = await db
@@ -258,6 +268,17 @@ export function createIncidentRepository() {
             .values(lists.externalIds.map((e) => ({ incidentId, system: e.system, externalId: e.id })));
         }
       }
+    },
+
+    /** A live incident read outside any transaction, through a prepared statement. */
+    async readLive(db: Db, id: string): Promise<IncidentRecord | undefined> {
+      let statement = readStatements.get(db);
+      if (!statement) {
+        statement = prepareRead(db);
+        readStatements.set(db, statement);
+      }
+      const [row] = await statement.execute({ id });
+      return row;
     },
 
     async findLive(db: Executor, id: string): Promise<IncidentRecord | undefined> {

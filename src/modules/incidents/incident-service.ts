@@ -115,7 +115,9 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
     },
 
     async get(id: string): Promise<IncidentDto> {
-      return load(db, id);
+      const record = await incidents.readLive(db, id);
+      if (!record) throw new NotFoundError('incident', id);
+      return toIncidentDto(record);
     },
 
     async update(id: string, patch: IncidentPatch, options: WriteOptions = {}): Promise<IncidentDto> {
