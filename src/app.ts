@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createSerializerCompiler } from './http/serializer';
 import { loadConfig, type Config } from './config';
 import type { Database } from './db/client';
 import { registerErrorHandling, sendProblem, toProblem } from './http/error-handler';
@@ -103,7 +104,8 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
   });
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Under test every response is also checked against its zod schema (see createSerializerCompiler).
+  app.setSerializerCompiler(createSerializerCompiler({ verify: process.env.NODE_ENV === 'test' }));
   registerErrorHandling(app);
 
   // Only JSON bodies: text/plain is refused with 415 rather than parsed into a string.

@@ -52,7 +52,7 @@ interface ExportSpec<T extends object> {
 }
 
 /** Rows per FETCH of an export's cursor. */
-const CURSOR_BATCH = 2000;
+const CURSOR_BATCH = 500;
 
 function registerExport<T extends object>(
   app: FastifyInstance,
