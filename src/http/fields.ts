@@ -12,10 +12,17 @@ export const text = (max: number) =>
 export const requiredText = (max: number) =>
   text(max).refine((s) => s.trim().length > 0, 'must not be blank');
 
+/**
+ * An absolute http(s) URI as RFC 3986 writes it (the `format: uri` the OpenAPI document promises): printable
+ * ASCII only, so spaces and non-ASCII characters must be percent-encoded, and every % starts an escape.
+ */
 export const httpUrl = z
   .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
   .max(2048)
-  .refine((s) => s.isWellFormed() && !s.includes('\u0000'), 'must be well-formed');
+  .refine(
+    (s) => /^[\x21-\x7e]+$/.test(s) && !/%(?![0-9A-Fa-f]{2})/.test(s),
+    'must be an RFC 3986 URI: percent-encode spaces and non-ASCII characters',
+  );
 
 export const countryCode = z
   .string()

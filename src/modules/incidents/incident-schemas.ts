@@ -288,7 +288,7 @@ export const incidentFilterFields = {
   radius_km: z.coerce.number().gt(0).max(20_040).optional().describe('Radius around near, in kilometres'),
   actor: text(300).optional().describe('An actor’s name, case-insensitive exact match'),
   source_id: uuid.optional().describe('Incidents with at least one live claim from this source'),
-  tag: queryList(z.string().min(1).max(100)).optional().describe('Incidents carrying any of these tags'),
+  tag: queryList(text(100).min(1)).optional().describe('Incidents carrying any of these tags'),
   min_killed: z.coerce
     .number()
     .int()
