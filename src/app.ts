@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createSerializerCompiler } from './http/serializer';
@@ -13,12 +14,14 @@ import { exportRoutes } from './modules/exports/export-routes';
 import { changeFeedRoutes } from './modules/history/history-routes';
 import { statsRoutes } from './modules/stats/stats-routes';
 import { healthRoutes } from './modules/health/health-routes';
+import { importRoutes } from './modules/imports/import-routes';
 import { incidentRoutes } from './modules/incidents/incident-routes';
 import { sourceRoutes } from './modules/sources/source-routes';
 import { createServices } from './services';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
 import { registerAccess, type Access } from './http/access';
 import { redactorFor, type Redaction } from './http/redaction';
 import { apiKeyRoutes } from './modules/api-keys/api-key-routes';
@@ -59,6 +62,32 @@ function loggerOptions(level: string): FastifyServerOptions['logger'] {
   };
 }
 
+/** The answer to a request Node could not parse: a problem, with a request id like every other answer. */
+function writeClientErrorProblem(err: Error & { code?: string }, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, slug, detail] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request-head-too-large', 'The request line and headers together exceed 16 KiB.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request-timeout', 'The request did not arrive in time.']
+        : [400, 'bad-request', 'The request is not valid HTTP.'];
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    type: problemType(slug),
+    title: statusTitle(status),
+    status,
+    detail,
+    request_id: requestId,
+  });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${statusTitle(status)}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
 /** Builds the whole API as a Fastify instance; it neither listens nor migrates, so tests can build many. */
 export async function buildApp({ config: given, database, logger }: AppOptions) {
   const config = { ...loadConfig({}), ...given };
@@ -74,6 +103,9 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
     return503OnClosing: false,
     trustProxy: config.TRUST_PROXY,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Node refuses a request it cannot parse (or whose head is over 16 KiB) before Fastify sees it: answer that
+    // as a problem too, written on the socket directly.
+    clientErrorHandler: writeClientErrorProblem,
     // The router refuses some URLs before any hook runs; answer those as problems too.
     frameworkErrors: (err, request, reply) => {
       reply.header('x-request-id', request.id);
@@ -163,6 +195,22 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
     maxAge: 600,
   });
 
+  // An overloaded process sheds requests with 503 until its event loop catches up; liveness still answers, so
+  // that a busy process is not mistaken for a dead one and restarted. The embedded database runs its queries on
+  // the event loop, where the delay measures queries rather than overload: there, nothing is shed.
+  await app.register(underPressure, {
+    maxEventLoopDelay: database.driver === 'postgres' ? config.MAX_EVENT_LOOP_DELAY_MS : 0,
+    pressureHandler: async (request, reply) => {
+      if (request.routeOptions.url === '/healthz') return;
+      await sendProblem(reply, request, {
+        type: problemType('unavailable'),
+        title: statusTitle(503),
+        status: 503,
+        detail: 'The server is overloaded; retry shortly.',
+      });
+    },
+  });
+
   await registerOpenApi(app);
 
   const services = createServices(database.db);
@@ -199,6 +247,7 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
       await v1.register(exportRoutes, { ...services, redaction, database });
       await v1.register(statsRoutes, { db: database.db });
       await v1.register(apiKeyRoutes, { service: services.apiKeys });
+      await v1.register(importRoutes, { service: services.imports, bodyLimit: config.IMPORT_BODY_LIMIT });
     },
     { prefix: '/v1' },
   );

@@ -27,10 +27,16 @@ export const configSchema = z.object({
   DATABASE_URL: postgresUrl,
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_MAX: wholeNumber(1, 1000, 20),
+  // A query running longer is cancelled by the server and answered 503, rather than holding a connection.
+  STATEMENT_TIMEOUT_MS: wholeNumber(0, 3_600_000, 30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_DATA: boolean(true),
   BODY_LIMIT: wholeNumber(1024, 64 * 1024 * 1024, 1024 * 1024),
+  // Imports are read as they arrive, so their limit is far larger than that of JSON bodies.
+  IMPORT_BODY_LIMIT: wholeNumber(1024, 64 * 1024 ** 3, 512 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: wholeNumber(0, 600_000, 10_000),
+  // Above this mean event-loop delay the process is overloaded and sheds requests with 503; 0 turns it off.
+  MAX_EVENT_LOOP_DELAY_MS: wholeNumber(0, 60_000, 1000),
   ADMIN_API_KEY: z
     .string()
     .regex(

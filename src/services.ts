@@ -5,6 +5,8 @@ import { createClaimService } from './modules/claims/claim-service';
 import { createIncidentRepository } from './modules/incidents/incident-repository';
 import { createIncidentService } from './modules/incidents/incident-service';
 import { createIncidentTruth } from './modules/incidents/incident-truth';
+import { createImportRepository } from './modules/imports/import-repository';
+import { createImportService } from './modules/imports/import-service';
 import { createHistoryRepository } from './modules/history/history-repository';
 import { createHistoryService } from './modules/history/history-service';
 import { createSourceRepository } from './modules/sources/source-repository';
@@ -24,6 +26,11 @@ export function createServices(db: Db) {
     claims: createClaimService({ db, ...repositories, truth }),
     history: createHistoryService({ db, history: createHistoryRepository() }),
     apiKeys: createApiKeyService({ db }),
+    imports: createImportService({
+      db,
+      repository: createImportRepository({ incidents: repositories.incidents }),
+      incidents: repositories.incidents,
+    }),
   };
 }
 

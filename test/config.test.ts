@@ -10,10 +10,13 @@ const DEFAULTS: Config = {
   DATABASE_URL: undefined,
   DATA_DIR: './data',
   DB_POOL_MAX: 20,
+  STATEMENT_TIMEOUT_MS: 30_000,
   LOG_LEVEL: 'info',
   DEMO_DATA: true,
   BODY_LIMIT: 1024 * 1024,
+  IMPORT_BODY_LIMIT: 512 * 1024 * 1024,
   SHUTDOWN_TIMEOUT_MS: 10_000,
+  MAX_EVENT_LOOP_DELAY_MS: 1000,
   ANONYMOUS_READ: true,
   RATE_LIMIT_PER_MINUTE: 1200,
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: 300,
@@ -76,6 +79,10 @@ test.each<[string, string, Partial<Config>]>([
   ['BODY_LIMIT', '2048', { BODY_LIMIT: 2048 }],
   ['SHUTDOWN_TIMEOUT_MS', '0', { SHUTDOWN_TIMEOUT_MS: 0 }],
   ['SHUTDOWN_TIMEOUT_MS', '30000', { SHUTDOWN_TIMEOUT_MS: 30_000 }],
+  ['STATEMENT_TIMEOUT_MS', '0', { STATEMENT_TIMEOUT_MS: 0 }],
+  ['STATEMENT_TIMEOUT_MS', '3600000', { STATEMENT_TIMEOUT_MS: 3_600_000 }],
+  ['MAX_EVENT_LOOP_DELAY_MS', '0', { MAX_EVENT_LOOP_DELAY_MS: 0 }],
+  ['MAX_EVENT_LOOP_DELAY_MS', '250', { MAX_EVENT_LOOP_DELAY_MS: 250 }],
 ])('%s=%s', (name, value, expected) => {
   expect(loadConfig({ [name]: value })).toEqual({ ...DEFAULTS, ...expected });
 });
@@ -105,6 +112,10 @@ test.each<[string, string, string]>([
   ['BODY_LIMIT', '10', 'must be between 1024 and 67108864'],
   ['BODY_LIMIT', String(128 * 1024 * 1024), 'must be between 1024 and 67108864'],
   ['SHUTDOWN_TIMEOUT_MS', '-1', 'must be a whole number'],
+  ['STATEMENT_TIMEOUT_MS', '3600001', 'must be between 0 and 3600000'],
+  ['STATEMENT_TIMEOUT_MS', '30s', 'must be a whole number'],
+  ['MAX_EVENT_LOOP_DELAY_MS', '60001', 'must be between 0 and 60000'],
+  ['MAX_EVENT_LOOP_DELAY_MS', '1.5', 'must be a whole number'],
 ])('%s=%s is refused, naming the variable, its value and what is wrong', (name, value, what) => {
   expect(outcome({ [name]: value })).toEqual(rejected(`${name}=${JSON.stringify(value)}: ${what}`));
 });
@@ -127,14 +138,18 @@ test('an empty string means unset, for every variable', () => {
   expect(loadConfig(empty)).toEqual(DEFAULTS);
 });
 
-test.each(['PORT', 'SHUTDOWN_TIMEOUT_MS', 'DB_POOL_MAX', 'BODY_LIMIT'])(
-  '%s of only spaces is not silently read as 0',
-  (name) => {
-    // "FOO= " is a typo, not a request for port 0 (a random port) or for no shutdown grace at all.
-    const result = outcome({ [name]: '  ' });
-    expect('config' in result ? result.config[name as keyof Config] : 'refused').not.toBe(0);
-  },
-);
+test.each([
+  'PORT',
+  'SHUTDOWN_TIMEOUT_MS',
+  'DB_POOL_MAX',
+  'BODY_LIMIT',
+  'STATEMENT_TIMEOUT_MS',
+  'MAX_EVENT_LOOP_DELAY_MS',
+])('%s of only spaces is not silently read as 0', (name) => {
+  // "FOO= " is a typo, not a request for port 0 (a random port) or for no shutdown grace at all.
+  const result = outcome({ [name]: '  ' });
+  expect('config' in result ? result.config[name as keyof Config] : 'refused').not.toBe(0);
+});
 
 describe('the server refuses to start on a bad value', () => {
   let dataRoot: string;

@@ -40,23 +40,61 @@ export interface PostgresOptions {
   url: string;
   poolMax?: number;
   applicationName?: string;
+  /** The server cancels any statement running longer (`statement_timeout`); unset or 0: no limit. */
+  statementTimeoutMs?: number;
 }
+
+/**
+ * How long a request may wait for a connection, whether a new one or a free one from a full pool. Without a
+ * bound, a request made while the server is unreachable could wait as long as the operating system lets a
+ * connection attempt run.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export function openPostgres({
   url,
   poolMax = 20,
   applicationName = 'corroborate',
+  statementTimeoutMs,
 }: PostgresOptions): Database {
   // JIT compilation costs more than it saves on this API's short queries (measured on the statistics queries).
+  const settings = ['-c jit=off'];
+  if (statementTimeoutMs) settings.push(`-c statement_timeout=${statementTimeoutMs}`);
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
     application_name: applicationName,
-    options: '-c jit=off',
+    options: settings.join(' '),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });
-  // An idle client that loses its connection emits here; without a listener the process would exit.
+  // A client that loses its connection emits 'error', and an 'error' nobody listens to ends the process. The
+  // pool listens only while a client is idle (and re-emits here); a client in use needs a listener of its own.
+  // Its query fails in any case (answered 503), and the pool discards the broken client once it is released.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as NodePgDatabase<Schema>;
+  // On a pool, drizzle sends BEGIN before entering the block that hands the client back, so a connection that
+  // breaks at that moment is never returned (drizzle-orm issue 6241), and a few outages leave no connection at
+  // all. Transactions therefore take their client here, run on it, and always give it back.
+  const onClient = new WeakMap<pg.PoolClient, NodePgDatabase<Schema>>();
+  db.transaction = async (run, config) => {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      let clientDb = onClient.get(client);
+      if (!clientDb) {
+        clientDb = drizzlePg({ client, schema, casing: 'snake_case' });
+        onClient.set(client, clientDb);
+      }
+      return await clientDb.transaction(run, config);
+    } catch (err) {
+      broken = databaseFailure(err) === 'unavailable';
+      throw err;
+    } finally {
+      // A connection that failed is closed rather than reused.
+      client.release(broken);
+    }
+  };
   return {
     driver: 'postgres',
     db: db as unknown as Db,
@@ -66,6 +104,8 @@ export function openPostgres({
     async migrate() {
       const client = await pool.connect();
       try {
+        // A migration may rewrite a large table, or wait for another instance's: it runs without a time limit.
+        await client.query('SET statement_timeout = 0');
         await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
         try {
           await migratePg(drizzlePg({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
@@ -73,7 +113,8 @@ export function openPostgres({
           await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
         }
       } finally {
-        client.release();
+        // The connection keeps the setting above, so it is closed rather than handed back to the pool.
+        client.release(true);
       }
     },
     async close() {
@@ -112,8 +153,16 @@ export async function openDatabase(config: {
   DATABASE_URL?: string | undefined;
   DATA_DIR: string;
   DB_POOL_MAX: number;
+  STATEMENT_TIMEOUT_MS: number;
 }): Promise<Database> {
-  if (config.DATABASE_URL) return openPostgres({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
+  if (config.DATABASE_URL) {
+    return openPostgres({
+      url: config.DATABASE_URL,
+      poolMax: config.DB_POOL_MAX,
+      statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
+    });
+  }
+  // PGlite runs one statement at a time in this process and has no statement timeout.
   return openPglite(config.DATA_DIR);
 }
 
@@ -130,4 +179,45 @@ export async function isEmpty(db: Db): Promise<boolean> {
 export async function queryRows<T>(db: Executor, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
+}
+
+/** What a failed query says about the database rather than the request: unreachable, or too slow. */
+export type DatabaseFailure = 'unavailable' | 'timeout';
+
+// SQLSTATEs of a server that cannot serve: connection exceptions (class 08), shutting down (57P01, 57P02),
+// starting up or shutting down (57P03), out of connections (53300).
+const UNAVAILABLE_STATE = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
+// 57014 query_canceled: the statement ran into statement_timeout.
+const QUERY_CANCELED = '57014';
+// What the socket reports when the server cannot be reached or drops the connection.
+const UNAVAILABLE_SOCKET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+// What the driver (pg and its pool) says, with no code, when a connection fails, breaks or cannot be had in time.
+const UNAVAILABLE_DRIVER_MESSAGE = new Set([
+  'Connection terminated unexpectedly',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+]);
+
+/** Classifies an error thrown by a query, looking through the causes drizzle wraps driver errors in. */
+export function databaseFailure(err: unknown): DatabaseFailure | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+    if (code === QUERY_CANCELED) return 'timeout';
+    if (typeof code === 'string' && (UNAVAILABLE_STATE.test(code) || UNAVAILABLE_SOCKET.has(code))) {
+      return 'unavailable';
+    }
+    if (typeof message === 'string' && UNAVAILABLE_DRIVER_MESSAGE.has(message)) return 'unavailable';
+    e = cause;
+  }
+  return undefined;
 }

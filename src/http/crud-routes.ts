@@ -266,7 +266,10 @@ export function registerCrudRoutes<
       description: descriptions.remove,
       params: idParams,
       headers: ifMatchHeaders,
-      response: { 204: z.undefined().describe('Deleted'), ...securedProblems(404, 409, 412) },
+      response: {
+        204: z.undefined().describe('Deleted'),
+        ...securedProblems(404, 409, 412, ...BODY_PROBLEMS),
+      },
     },
     handler: async (request, reply) => {
       await service.remove((request.params as { id: string }).id, {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { databaseFailure } from '../db/client';
 import { CONSTRAINT_RULES, findPgError } from '../db/constraints';
 import { ProblemError, problemType, statusTitle, type FieldError, type Problem } from './problems';
 
@@ -72,14 +73,6 @@ export function toProblem(err: unknown, requestId: string): Problem {
         detail: 'A value in the request cannot be stored (out of range or malformed).',
       };
     }
-    if (['08000', '08001', '08003', '08006', '57P01', '57P03', '53300'].includes(pgError.code)) {
-      return {
-        type: problemType('unavailable'),
-        title: statusTitle(503),
-        status: 503,
-        detail: 'The database is not reachable right now; retry later.',
-      };
-    }
   }
 
   const statusCode = (err as { statusCode?: unknown }).statusCode;
@@ -90,6 +83,19 @@ export function toProblem(err: unknown, requestId: string): Problem {
       title: statusTitle(statusCode),
       status: statusCode,
       detail: message.replace(/^FST_\w+:\s*/, ''),
+    };
+  }
+  // Checked after client errors: a request body cut off by the client fails with a socket code too.
+  const failure = databaseFailure(err);
+  if (failure) {
+    return {
+      type: problemType('unavailable'),
+      title: statusTitle(503),
+      status: 503,
+      detail:
+        failure === 'timeout'
+          ? 'The request took longer than the database allows; retry later.'
+          : 'The database is not reachable right now; retry later.',
     };
   }
   return {
@@ -115,7 +121,11 @@ function slugForStatus(status: number): string {
   }
 }
 
+/** Seconds a client is asked to wait before retrying a 503 (the database, shutdown or overload). */
+const RETRY_AFTER_SECONDS = 5;
+
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem) {
+  if (problem.status === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
   return reply
     .status(problem.status)
     .type('application/problem+json')

@@ -46,6 +46,7 @@ export async function registerOpenApi(app: FastifyInstance) {
         { name: 'claims', description: 'What one source says about one incident' },
         { name: 'changes', description: 'The change feed, for mirroring' },
         { name: 'exports', description: 'Whole result sets, streamed' },
+        { name: 'imports', description: 'Incidents from files: ACLED, UCDP GED, or this API’s own exports' },
         { name: 'stats', description: 'Aggregates' },
         { name: 'api-keys', description: 'Keys and roles (admin)' },
         { name: 'operations', description: 'Health and readiness' },

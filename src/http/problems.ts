@@ -31,6 +31,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
@@ -38,6 +39,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -105,20 +107,29 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'The change conflicts with a data rule or with records that depend on this one.',
   412: 'If-Match names a version that is no longer current: read the record again.',
   413: 'The request body is larger than the server accepts.',
+  414: 'The URL, or one of its path segments, is longer than the server accepts.',
   415: 'The request body is not application/json.',
   422: 'The request is valid but refers to something that does not exist or cannot be used.',
   429: 'Too many requests from this key (or address): wait for Retry-After.',
+  431: 'The request head (URL and headers) is larger than the server accepts (16 KiB).',
   500: 'An unexpected error; nothing internal is disclosed, the request id identifies it in the logs.',
-  503: 'The database cannot be reached.',
+  503: 'The database cannot be reached or did not answer in time, or the server is overloaded or shutting down: retry after Retry-After.',
 };
 
-type ProblemStatus = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 415 | 422 | 429 | 500 | 503;
+type ProblemStatus = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 503;
 
-/** Response declarations for the problem statuses a route can answer with. */
+/** What every route can answer: a bad request, a URL or request head too large, an error, or unavailability. */
+const ALWAYS = [400, 414, 431, 500, 503] as const;
+type Always = (typeof ALWAYS)[number];
+
+/**
+ * Response declarations for the problem statuses a route can answer with; every route can answer 400, 414, 431,
+ * 500 and 503 (the database unavailable or too slow, the server overloaded or shutting down).
+ */
 export function problemResponses<S extends ProblemStatus>(...statuses: S[]) {
-  const all = [...new Set<ProblemStatus>([400, 500, ...statuses])];
+  const all = [...new Set<ProblemStatus>([...ALWAYS, ...statuses])].sort((a, b) => a - b);
   return Object.fromEntries(all.map((s) => [s, problemContent(DESCRIPTIONS[s] ?? statusTitle(s))])) as Record<
-    S | 400 | 500,
+    S | Always,
     ReturnType<typeof problemContent>
   >;
 }
@@ -128,5 +139,5 @@ export function securedProblems<S extends ProblemStatus>(...statuses: S[]) {
   return problemResponses<S | 401 | 403 | 429>(401, 403, 429, ...statuses);
 }
 
-/** Problem statuses every route with a JSON body can answer with. */
+/** Problem statuses every route that reads a body can answer with (a DELETE too, when a client sends one). */
 export const BODY_PROBLEMS = [413, 415] as const;

@@ -274,12 +274,13 @@ test('every response has a description; every 4xx and 5xx is problem+json referr
 });
 
 test('every operation declares the failures every route can answer with', () => {
-  // 400 for validation and 500 for the unexpected; a body adds 413 and 415; an {id} adds 404.
+  // 400 for validation, 500 for the unexpected, 503 for an unavailable database or an overloaded or closing
+  // server; a body adds 413 and 415; an {id} adds 404.
   const missing: string[] = [];
   for (const { key, operation } of operations(doc)) {
     if (key === 'GET /healthz') continue; // liveness answers from the process alone
     const declared = Object.keys(operation.responses ?? {});
-    const wanted = ['400', '500'];
+    const wanted = ['400', '500', '503'];
     if (operation.requestBody) wanted.push('413', '415');
     if (key.includes('{id}')) wanted.push('404');
     for (const status of wanted) if (!declared.includes(status)) missing.push(`${key} ${status}`);

@@ -146,49 +146,13 @@ interface KnownDefect {
   covers(request: FuzzRequest, sent: Sent, res: Answer, problems: string[]): boolean;
 }
 
-/** Bytes of the request line and headers, about as Node's server counts them against its 16 KiB limit. */
-function headSize(sent: Sent): number {
-  const headers = { ...sent.headers, authorization: authorizationOf(sent.caller) ?? '' };
-  const lines = Object.entries(headers).map(([name, value]) => name.length + value.length + 4);
-  return `${sent.method} ${sent.url} HTTP/1.1\r\n`.length + lines.reduce((a, b) => a + b, 0);
-}
-
-const longestSegment = (url: string) =>
-  Math.max(
-    ...url
-      .split('?')[0]!
-      .split('/')
-      .map((s) => s.length),
-  );
-
 /**
  * Defects of the server this test found that are not fixed yet, each excused as narrowly as it can be told apart
  * so that the rest of the run still holds; each is counted in the summary. Delete an entry once its defect is
  * fixed: the test then guards the fix.
  */
-const KNOWN_DEFECTS: KnownDefect[] = [
-  {
-    // The router answers 414 for a path segment over 200 characters, but no operation documents 414.
-    name: 'undocumented 414 for a long path segment',
-    covers: (_request, sent, res, problems) =>
-      res.status === 414 && longestSegment(sent.url) > 200 && problems.join() === 'undocumented status 414',
-  },
-  {
-    // A request head over Node's 16 KiB limit gets Fastify's default answer: a 431 in plain JSON, undocumented,
-    // not a problem, without a request id.
-    name: 'plain 431 for a request head over 16 KiB',
-    covers: (_request, sent, res) => res.status === 431 && headSize(sent) > 16 * 1024 - 256,
-  },
-  {
-    // A DELETE that carries a body which is not JSON gets 415, which no DELETE operation documents.
-    name: 'undocumented 415 for a DELETE with a non-JSON body',
-    covers: (request, sent, res, problems) =>
-      request.operation.method === 'delete' &&
-      sent.body !== undefined &&
-      res.status === 415 &&
-      problems.join() === 'undocumented status 415',
-  },
-];
+// None at present.
+const KNOWN_DEFECTS: KnownDefect[] = [];
 
 /**
  * Schema errors explained by a known defect, wherever they show: in answers, in bodies the server accepted, in

@@ -69,7 +69,7 @@ export async function apiKeyRoutes(parent: FastifyInstance, { service }: { servi
       summary: 'Revoke an API key',
       description: 'Admin only. The key stops working at once on this instance (within seconds on others).',
       params: idParams,
-      response: { 204: z.undefined().describe('Revoked'), ...securedProblems(404) },
+      response: { 204: z.undefined().describe('Revoked'), ...securedProblems(404, ...BODY_PROBLEMS) },
     },
     handler: async (request, reply) => {
       await service.revoke(request.params.id);

@@ -1,0 +1,387 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { queryRows, type Executor } from '../../db/client';
+import {
+  claimRecordColumns,
+  claims,
+  incidentActors,
+  incidentExternalIds,
+  incidentRecordColumns,
+  incidents,
+  incidentTags,
+  sources,
+  type ClaimRow,
+  type IncidentRow,
+  type NewIncidentRow,
+  type SourceRow,
+} from '../../db/schema';
+import type { IncidentLists, IncidentRecord, IncidentRepository } from '../incidents/incident-repository';
+import type { ExternalId } from './import-model';
+
+// Imports take this lock for each batch: two imports never decide "new" for the same external id or source
+// name at once. Other writers are not held up.
+const IMPORT_LOCK_KEY = 7_240_318_553;
+
+/** What the casualty and status rules need to know about a claim's source. */
+export interface SourceRank {
+  id: string;
+  reliability: string;
+  independenceGroup: string | null;
+}
+
+export type ClaimWithSource = ClaimRow & { reliability: string; independenceGroup: string | null };
+
+type Column = readonly [name: string, type: string];
+
+/**
+ * Inserts many rows with one statement: the rows travel as one JSON parameter and json_to_recordset turns
+ * them into a relation. It works alike on the server and on PGlite, whose driver has no COPY FROM STDIN.
+ */
+async function insertMany(db: Executor, table: string, columns: readonly Column[], rows: object[]) {
+  if (rows.length === 0) return;
+  const names = columns.map(([name]) => name).join(', ');
+  const definitions = columns.map(([name, type]) => `${name} ${type}`).join(', ');
+  await db.execute(
+    sql`INSERT INTO ${sql.identifier(table)} (${sql.raw(names)}) SELECT ${sql.raw(names)} FROM json_to_recordset(${JSON.stringify(rows)}::json) AS r(${sql.raw(definitions)})`,
+  );
+}
+
+const INCIDENT_COLUMNS: readonly Column[] = [
+  ['id', 'uuid'],
+  ['ref', 'text'],
+  ['title', 'text'],
+  ['summary', 'text'],
+  ['category', 'text'],
+  ['subcategory', 'text'],
+  ['occurred_from', 'date'],
+  ['occurred_to', 'date'],
+  ['date_precision', 'text'],
+  ['country', 'text'],
+  ['admin1', 'text'],
+  ['admin2', 'text'],
+  ['admin3', 'text'],
+  ['place', 'text'],
+  ['latitude', 'float8'],
+  ['longitude', 'float8'],
+  ['geo_precision', 'text'],
+  ['parent_id', 'uuid'],
+  ['status', 'text'],
+  ['casualties', 'jsonb'],
+  ['killed_best', 'integer'],
+];
+
+const CLAIM_COLUMNS: readonly Column[] = [
+  ['id', 'uuid'],
+  ['incident_id', 'uuid'],
+  ['source_id', 'uuid'],
+  ['stance', 'text'],
+  ['statement', 'text'],
+  ['published_at', 'timestamptz'],
+  ['killed', 'integer'],
+  ['killed_civilians', 'integer'],
+  ['killed_combatants', 'integer'],
+  ['credibility', 'smallint'],
+  ['review_status', 'text'],
+  ['review_note', 'text'],
+];
+
+const SOURCE_COLUMNS: readonly Column[] = [
+  ['id', 'uuid'],
+  ['name', 'text'],
+  ['kind', 'text'],
+];
+
+export function createImportRepository({
+  incidents: incidentRepository,
+}: {
+  incidents: Pick<IncidentRepository, 'withLists'>;
+}) {
+  async function loadListsInOrder(db: Executor, ids: string[]) {
+    // Read back rather than sorted here: the database's collation orders them, and records must read alike.
+    const tags = ids.length
+      ? await db
+          .select()
+          .from(incidentTags)
+          .where(inArray(incidentTags.incidentId, ids))
+          .orderBy(incidentTags.incidentId, incidentTags.tag)
+      : [];
+    const externalIds = ids.length
+      ? await db
+          .select()
+          .from(incidentExternalIds)
+          .where(inArray(incidentExternalIds.incidentId, ids))
+          .orderBy(incidentExternalIds.incidentId, incidentExternalIds.system)
+      : [];
+    return { tags, externalIds };
+  }
+
+  return {
+    async lockImports(db: Executor): Promise<void> {
+      await db.execute(sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY})`);
+    },
+
+    /** The transaction's time as the timestamp columns store it (milliseconds), for the records' representations. */
+    async transactionTime(db: Executor): Promise<Date> {
+      const [row] = await queryRows<{ ms: string }>(
+        db,
+        sql`SELECT (extract(epoch FROM now()::timestamptz(3)) * 1000)::bigint::text AS ms`,
+      );
+      return new Date(Number(row!.ms));
+    },
+
+    /** The incidents carrying these external ids, deleted ones included, keyed by `system\u0000id`. */
+    async findByExternalIds(
+      db: Executor,
+      ids: ExternalId[],
+    ): Promise<Map<string, { incidentId: string; deleted: boolean }>> {
+      const found = new Map<string, { incidentId: string; deleted: boolean }>();
+      const bySystem = new Map<string, string[]>();
+      for (const { system, id } of ids) bySystem.set(system, [...(bySystem.get(system) ?? []), id]);
+      for (const [system, values] of bySystem) {
+        // A join rather than = ANY(array): the planner then probes the primary key per id (or hashes a small
+        // table), where ANY would compare every stored id of the system with every id of the batch.
+        const rows = await queryRows<{ external_id: string; incident_id: string; deleted: boolean }>(
+          db,
+          sql`SELECT e.external_id, e.incident_id, i.deleted_at IS NOT NULL AS deleted
+              FROM json_array_elements_text(${JSON.stringify(values)}::json) AS k(id)
+              JOIN incident_external_ids e ON e.system = ${system} AND e.external_id = k.id
+              JOIN incidents i ON i.id = e.incident_id`,
+        );
+        for (const r of rows)
+          found.set(`${system}\u0000${r.external_id}`, { incidentId: r.incident_id, deleted: r.deleted });
+      }
+      return found;
+    },
+
+    /** Live sources by exact name; where several share a name, the oldest. */
+    async liveSourcesNamed(db: Executor, names: string[]): Promise<Map<string, SourceRank>> {
+      if (names.length === 0) return new Map();
+      const rows = await queryRows<{
+        id: string;
+        name: string;
+        reliability: string;
+        independence_group: string | null;
+      }>(
+        db,
+        sql`SELECT DISTINCT ON (name) id, name, reliability, independence_group FROM sources
+            WHERE deleted_at IS NULL
+              AND name = ANY(ARRAY(SELECT json_array_elements_text(${JSON.stringify(names)}::json)))
+            ORDER BY name, created_at, id`,
+      );
+      return new Map(
+        rows.map((r) => [
+          r.name,
+          { id: r.id, reliability: r.reliability, independenceGroup: r.independence_group },
+        ]),
+      );
+    },
+
+    /**
+     * The incidents with all their claims (deleted ones too), for comparing with a file. With `lock`, the
+     * incidents are locked as claim writes lock them, in id order so that two batches never deadlock.
+     */
+    async incidentsWithClaims(db: Executor, ids: string[], lock: boolean) {
+      if (ids.length === 0) return { records: [] as IncidentRecord[], claims: [] as ClaimWithSource[] };
+      const query = db
+        .select(incidentRecordColumns)
+        .from(incidents)
+        .where(inArray(incidents.id, ids))
+        .orderBy(incidents.id);
+      const rows: IncidentRow[] = lock ? await query.for('no key update') : await query;
+      const records = await incidentRepository.withLists(db, rows);
+      const claimRows = await db
+        .select({
+          ...claimRecordColumns,
+          reliability: sources.reliability,
+          independenceGroup: sources.independenceGroup,
+        })
+        .from(claims)
+        .innerJoin(sources, eq(sources.id, claims.sourceId))
+        .where(inArray(claims.incidentId, ids));
+      return { records, claims: claimRows };
+    },
+
+    /** Whether an incident with this id exists and is live (for parent_id). */
+    async liveIncidentIds(db: Executor, ids: string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .select({ id: incidents.id })
+        .from(incidents)
+        .where(and(inArray(incidents.id, ids), isNull(incidents.deletedAt)));
+      return new Set(rows.map((r) => r.id));
+    },
+
+    async insertSources(db: Executor, rows: SourceRow[]) {
+      await insertMany(
+        db,
+        'sources',
+        SOURCE_COLUMNS,
+        rows.map((s) => ({ id: s.id, name: s.name, kind: s.kind })),
+      );
+    },
+
+    /**
+     * Takes `count` ref numbers per prefix in one statement; returns the last number taken for each, so the
+     * numbers are last - count + 1 … last. Concurrent creators queue on the counter rows, as for single creates.
+     */
+    async takeRefNumbers(db: Executor, counts: Map<string, number>): Promise<Map<string, number>> {
+      if (counts.size === 0) return new Map();
+      const rows = await queryRows<{ prefix: string; last_value: number }>(
+        db,
+        sql`INSERT INTO incident_ref_counters (prefix, last_value)
+            SELECT prefix, n FROM json_to_recordset(${JSON.stringify([...counts].map(([prefix, n]) => ({ prefix, n })))}::json) AS r(prefix text, n integer)
+            ORDER BY prefix
+            ON CONFLICT (prefix) DO UPDATE SET last_value = incident_ref_counters.last_value + excluded.last_value
+            RETURNING prefix, last_value`,
+      );
+      return new Map(rows.map((r) => [r.prefix, Number(r.last_value)]));
+    },
+
+    /** Inserts new incidents with their lists; returns each one's tags and external ids as reads will order them. */
+    async insertIncidents(
+      db: Executor,
+      records: IncidentRecord[],
+    ): Promise<Map<string, Pick<IncidentLists, 'tags' | 'externalIds'>>> {
+      await insertMany(
+        db,
+        'incidents',
+        INCIDENT_COLUMNS,
+        records.map((r) => ({
+          id: r.id,
+          ref: r.ref,
+          title: r.title,
+          summary: r.summary,
+          category: r.category,
+          subcategory: r.subcategory,
+          occurred_from: r.occurredFrom,
+          occurred_to: r.occurredTo,
+          date_precision: r.datePrecision,
+          country: r.country,
+          admin1: r.admin1,
+          admin2: r.admin2,
+          admin3: r.admin3,
+          place: r.place,
+          latitude: r.latitude,
+          longitude: r.longitude,
+          geo_precision: r.geoPrecision,
+          parent_id: r.parentId,
+          status: r.status,
+          casualties: r.casualties,
+          killed_best: r.killedBest,
+        })),
+      );
+      await insertLists(db, records);
+      const sorted = new Map<string, Pick<IncidentLists, 'tags' | 'externalIds'>>();
+      const unsorted = records.filter((r) => r.tags.length > 1 || r.externalIds.length > 1).map((r) => r.id);
+      const { tags, externalIds } = await loadListsInOrder(db, unsorted);
+      for (const id of unsorted) sorted.set(id, { tags: [], externalIds: [] });
+      for (const t of tags) sorted.get(t.incidentId)!.tags.push(t.tag);
+      for (const e of externalIds)
+        sorted.get(e.incidentId)!.externalIds.push({ system: e.system, id: e.externalId });
+      return sorted;
+    },
+
+    async insertClaims(db: Executor, rows: ClaimRow[]) {
+      await insertMany(
+        db,
+        'claims',
+        CLAIM_COLUMNS,
+        rows.map((c) => ({
+          id: c.id,
+          incident_id: c.incidentId,
+          source_id: c.sourceId,
+          stance: c.stance,
+          statement: c.statement,
+          published_at: c.publishedAt,
+          killed: c.killed,
+          killed_civilians: c.killedCivilians,
+          killed_combatants: c.killedCombatants,
+          credibility: c.credibility,
+          review_status: c.reviewStatus,
+          review_note: c.reviewNote,
+        })),
+      );
+    },
+
+    async updateClaim(db: Executor, id: string, values: Partial<ClaimRow>): Promise<ClaimRow> {
+      const [row] = await db
+        .update(claims)
+        .set({ ...values, version: sql`${claims.version} + 1`, updatedAt: sql`now()` })
+        .where(eq(claims.id, id))
+        .returning(claimRecordColumns);
+      return row!;
+    },
+
+    async softDeleteClaim(db: Executor, id: string): Promise<ClaimRow> {
+      const [row] = await db
+        .update(claims)
+        .set({ deletedAt: sql`now()`, version: sql`${claims.version} + 1`, updatedAt: sql`now()` })
+        .where(eq(claims.id, id))
+        .returning(claimRecordColumns);
+      return row!;
+    },
+
+    async updateIncident(db: Executor, id: string, values: Partial<NewIncidentRow>): Promise<IncidentRow> {
+      const [row] = await db
+        .update(incidents)
+        .set({ ...values, version: sql`${incidents.version} + 1`, updatedAt: sql`now()` })
+        .where(eq(incidents.id, id))
+        .returning(incidentRecordColumns);
+      return row!;
+    },
+
+    /** Replaces an incident's lists; returns them as reads will order them. */
+    async replaceLists(
+      db: Executor,
+      record: IncidentRecord,
+    ): Promise<Pick<IncidentLists, 'tags' | 'externalIds'>> {
+      await db.delete(incidentActors).where(eq(incidentActors.incidentId, record.id));
+      await db.delete(incidentTags).where(eq(incidentTags.incidentId, record.id));
+      await db.delete(incidentExternalIds).where(eq(incidentExternalIds.incidentId, record.id));
+      await insertLists(db, [record]);
+      const { tags, externalIds } = await loadListsInOrder(db, [record.id]);
+      return {
+        tags: tags.map((t) => t.tag),
+        externalIds: externalIds.map((e) => ({ system: e.system, id: e.externalId })),
+      };
+    },
+  };
+}
+
+async function insertLists(db: Executor, records: IncidentRecord[]) {
+  await insertMany(
+    db,
+    'incident_actors',
+    [
+      ['incident_id', 'uuid'],
+      ['position', 'smallint'],
+      ['name', 'text'],
+      ['role', 'text'],
+    ],
+    records.flatMap((r) =>
+      r.actors.map((a, position) => ({ incident_id: r.id, position, name: a.name, role: a.role })),
+    ),
+  );
+  await insertMany(
+    db,
+    'incident_tags',
+    [
+      ['incident_id', 'uuid'],
+      ['tag', 'text'],
+    ],
+    records.flatMap((r) => r.tags.map((tag) => ({ incident_id: r.id, tag }))),
+  );
+  await insertMany(
+    db,
+    'incident_external_ids',
+    [
+      ['incident_id', 'uuid'],
+      ['system', 'text'],
+      ['external_id', 'text'],
+    ],
+    records.flatMap((r) =>
+      r.externalIds.map((e) => ({ incident_id: r.id, system: e.system, external_id: e.id })),
+    ),
+  );
+}
+
+export type ImportRepository = ReturnType<typeof createImportRepository>;
