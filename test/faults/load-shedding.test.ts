@@ -47,7 +47,6 @@ onServer(
   async () => {
     // Start from a calm process: building the app and loading modules can themselves delay the loop for a while.
     await statusWhen('before the load', () => t.anonymous.get('/v1/sources'), 200);
-    expect(t.app.isUnderPressure()).toBe(false);
 
     const relieve = overload();
     try {
@@ -74,8 +73,9 @@ onServer(
       relieve();
     }
 
+    // Recovered: requests are served again (the pressure is resampled each second, so a single reading of
+    // isUnderPressure() here could still catch a late sample of a busy machine).
     await statusWhen('after the load', () => t.anonymous.get('/v1/sources'), 200);
-    expect(t.app.isUnderPressure()).toBe(false);
   },
 );
 
