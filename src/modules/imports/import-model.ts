@@ -12,6 +12,30 @@ export interface ExternalId {
 /** The incident fields a format may own; external ids are never replaced, only added to. */
 export type OwnedField = Exclude<keyof IncidentCreate, 'external_ids'>;
 
+/**
+ * The incident fields an event dataset's row states in full (ACLED, and this API's own files, which add parent_id):
+ * one the row leaves empty is cleared on re-import.
+ */
+export const EVENT_FIELDS: readonly OwnedField[] = [
+  'title',
+  'summary',
+  'category',
+  'subcategory',
+  'occurred_from',
+  'occurred_to',
+  'date_precision',
+  'country',
+  'admin1',
+  'admin2',
+  'admin3',
+  'place',
+  'latitude',
+  'longitude',
+  'geo_precision',
+  'actors',
+  'tags',
+];
+
 /** Which of a row's statements a claim is: a source's report, or one of UCDP's low, best and high estimates. */
 export type ClaimSlot = 'report' | 'low' | 'best' | 'high';
 

@@ -2,7 +2,7 @@ import type { FieldError } from '../../../http/problems';
 import type { IncidentCategory } from '../../../domain/vocabulary';
 import { asTag, codeCell, dateCell, decimalCell, integerCell, listCell, textCell } from '../cells';
 import { alpha3OfName, alpha3OfNumeric } from '../countries';
-import { validateDraft, type ImportedClaim, type MappedRow, type OwnedField } from '../import-model';
+import { EVENT_FIELDS, validateDraft, type ImportedClaim, type MappedRow } from '../import-model';
 import { actorsOf, type CsvFormat } from './csv-format';
 
 export const ACLED_SYSTEM = 'acled';
@@ -44,26 +44,6 @@ const COLUMN_OF: Record<string, string> = {
   killed: 'fatalities',
   published_at: 'timestamp',
 };
-
-const OWNED: readonly OwnedField[] = [
-  'title',
-  'summary',
-  'category',
-  'subcategory',
-  'occurred_from',
-  'occurred_to',
-  'date_precision',
-  'country',
-  'admin1',
-  'admin2',
-  'admin3',
-  'place',
-  'latitude',
-  'longitude',
-  'geo_precision',
-  'actors',
-  'tags',
-];
 
 function countryOf(iso: string | undefined, name: string | undefined, errors: FieldError[]): string | null {
   const numeric = textCell(iso);
@@ -167,7 +147,7 @@ function mapRow(cells: Record<string, string>, row: number): MappedRow {
   };
   const key = id === null ? null : { system: ACLED_SYSTEM, id };
   return validateDraft(
-    { row, key, incident, owned: OWNED, claims },
+    { row, key, incident, owned: EVENT_FIELDS, claims },
     (field) => COLUMN_OF[field] ?? field,
     errors,
   );

@@ -1,7 +1,13 @@
 import { FIGURES } from '../../../domain/vocabulary';
 import type { FieldError } from '../../../http/problems';
 import { decimalCell, listCell, textCell } from '../cells';
-import { validateDraft, type ExternalId, type MappedRow, type OwnedField } from '../import-model';
+import {
+  EVENT_FIELDS,
+  validateDraft,
+  type ExternalId,
+  type MappedRow,
+  type OwnedField,
+} from '../import-model';
 import type { CsvFormat } from './csv-format';
 
 /**
@@ -25,26 +31,7 @@ const READ_ONLY = new Set([
 ]);
 
 /** The file speaks for every writable field: one left out is cleared, as in a full replacement. */
-const OWNED: readonly OwnedField[] = [
-  'title',
-  'summary',
-  'category',
-  'subcategory',
-  'occurred_from',
-  'occurred_to',
-  'date_precision',
-  'country',
-  'admin1',
-  'admin2',
-  'admin3',
-  'place',
-  'latitude',
-  'longitude',
-  'geo_precision',
-  'actors',
-  'tags',
-  'parent_id',
-];
+const OWNED: readonly OwnedField[] = [...EVENT_FIELDS, 'parent_id'];
 
 function keyOf(value: Record<string, unknown>): ExternalId | null {
   const first = Array.isArray(value.external_ids) ? (value.external_ids[0] as unknown) : undefined;
