@@ -6,8 +6,9 @@
  *
  * The file (deterministic: the same --rows gives the same bytes) is written to the system's temporary folder.
  * The database, BENCH_IMPORT_DB (default corroborate_import_bench), is dropped and created afresh, migrated,
- * imported into, and dropped at the end, with the file, unless --keep. The app runs in a child process
- * (bench/server.ts); its RSS is sampled from /proc. BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server.
+ * imported into, and dropped at the end, with the file, unless --keep. It also times the database alone writing the
+ * same rows into copies of the same tables (see databaseFloor): the floor under any import keeping these indexes.
+ * The app runs in a child process (bench/server.ts); its RSS is sampled from /proc. BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
@@ -297,6 +298,54 @@ function psqlCopy(file: string): Promise<{ seconds: number; rows: number }> {
   });
 }
 
+/** The tables an import writes, in the order it writes them. */
+const WRITTEN = [
+  'sources',
+  'incidents',
+  'incident_actors',
+  'incident_tags',
+  'incident_external_ids',
+  'claims',
+  'changes',
+];
+
+/**
+ * What the database alone takes to store what the import stored: every row the import wrote, inserted with
+ * INSERT … SELECT into empty copies of its tables that have the same indexes, checks and generated columns (not
+ * the foreign keys), in one transaction. No parsing, validation, derivation or round trips: the floor under any
+ * import that keeps these indexes and the full history. Returns seconds; the copies are dropped.
+ */
+async function databaseFloor(client: pg.Client): Promise<number> {
+  for (const t of WRITTEN) await client.query(`CREATE TABLE floor_${t} (LIKE ${t} INCLUDING ALL)`);
+  const columns = new Map<string, string>();
+  for (const t of WRITTEN) {
+    const { rows } = await client.query<{ list: string }>(
+      `SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) AS list
+       FROM information_schema.columns WHERE table_name = $1 AND table_schema = 'public' AND is_generated = 'NEVER'`,
+      [t],
+    );
+    columns.set(t, rows[0]!.list);
+  }
+  await client.query('CHECKPOINT');
+  const t0 = performance.now();
+  await client.query('BEGIN');
+  const each: string[] = [];
+  for (const t of WRITTEN) {
+    const t1 = performance.now();
+    const { rowCount } = await client.query(
+      `INSERT INTO floor_${t} (${columns.get(t)}) SELECT ${columns.get(t)} FROM ${t}`,
+    );
+    each.push(
+      `${t} ${rowCount?.toLocaleString('en')} rows ${((performance.now() - t1) / 1000).toFixed(2)} s`,
+    );
+  }
+  await client.query('COMMIT');
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`  the same rows written by PostgreSQL alone, ${seconds.toFixed(1)} s: ${each.join(', ')}`);
+  for (const t of WRITTEN) await client.query(`DROP TABLE floor_${t}`);
+  return seconds;
+}
+
 async function main() {
   const file = path.join(os.tmpdir(), `corroborate-import-bench-acled-${ROWS}.csv`);
   const t0 = performance.now();
@@ -345,6 +394,8 @@ async function main() {
   ).rows[0] as Record<string, unknown>;
   console.log(`  database: ${JSON.stringify(counts)}`);
 
+  const floor = await databaseFloor(client);
+
   let copy: { seconds: number; rows: number } | undefined;
   if (!flag('no-copy')) {
     await client.query(`CREATE TABLE acled_raw (${COLUMNS.map(([c, type]) => `"${c}" ${type}`).join(', ')})`);
@@ -364,6 +415,14 @@ async function main() {
       `${rate >= TARGET_ROWS_PER_S ? 'pass' : 'FAIL'} ≥100k rows/s, ${copy && api.seconds <= TARGET_VS_COPY * copy.seconds ? 'pass' : 'FAIL'} ≤2× copy`,
     ],
   ];
+  rows.push([
+    'PostgreSQL alone: the same rows into copies of the tables',
+    api.lines.toLocaleString('en'),
+    floor.toFixed(1),
+    Math.round(ROWS / floor).toLocaleString('en'),
+    copy ? `${(floor / copy.seconds).toFixed(1)}×` : '–',
+    'the writes alone, no API',
+  ]);
   if (copy)
     rows.push([
       'psql \\copy into a plain table',

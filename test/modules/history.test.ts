@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import type { Response } from 'supertest';
+import { queryRows } from '../../src/db/client';
 import { createTestApp, type TestApp } from '../helpers/app';
 import {
   claimBody,
@@ -122,6 +124,12 @@ describe.each(KINDS)('GET /v1/$collection/{id}/history', ({ collection, type, po
       next_cursor: null,
     });
     expect(requestIdOf(res)).toMatch(UUID);
+    // Stored without a diff, which would repeat the state; the one above is derived from the state.
+    const stored = await queryRows<{ action: string; diff: unknown }>(
+      t.database.db,
+      sql`SELECT action, diff FROM changes WHERE resource_id = ${record.id}`,
+    );
+    expect(stored).toEqual([{ action: 'create', diff: null }]);
   });
 
   it('records a PATCH as version 2 listing only the changed field, with its value before and after', async () => {

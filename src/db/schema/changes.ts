@@ -40,8 +40,9 @@ export const changes = pgTable(
     changedAt: timestampColumn('changed_at').notNull(),
     // The full representation after the change (for a delete, the tombstone).
     state: jsonb('state').$type<Record<string, unknown>>().notNull(),
-    // Field → { from, to } for every field that changed.
-    diff: jsonb('diff').$type<Record<string, { from: unknown; to: unknown }>>().notNull(),
+    // Field → { from, to } for every field that changed. NULL for a first version, where every field is new and
+    // the diff would repeat the state (readers derive it): it would double the bytes a create writes.
+    diff: jsonb('diff').$type<Record<string, { from: unknown; to: unknown }>>(),
     // Why a derived change happened, e.g. the claim whose review moved an incident's status.
     cause: jsonb('cause').$type<Record<string, unknown>>(),
   },
@@ -49,6 +50,7 @@ export const changes = pgTable(
     unique('changes_resource_version_key').on(t.resourceType, t.resourceId, t.version),
     check('changes_resource_type_check', sql`${t.resourceType} IN ('source', 'incident', 'claim')`),
     check('changes_action_check', sql`${t.action} IN ('create', 'update', 'delete')`),
+    check('changes_diff_check', sql`${t.diff} IS NOT NULL OR ${t.action} = 'create'`),
     index('changes_resource_changed_at_idx').on(t.resourceType, t.resourceId, t.changedAt),
   ],
 );

@@ -30,6 +30,10 @@ export const sources = pgTable(
     check('sources_name_check', sql`length(btrim(${t.name})) > 0`),
     index('sources_created_at_id_idx').on(t.createdAt, t.id),
     index('sources_kind_idx').on(t.kind),
+    // Imports find the sources a file names by their name.
+    index('sources_name_idx')
+      .on(t.name)
+      .where(sql`${t.deletedAt} IS NULL`),
   ],
 );
 

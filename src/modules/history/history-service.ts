@@ -4,7 +4,7 @@ import { iso } from '../../http/fields';
 import { ProblemError } from '../../http/problems';
 import type { HistoryRepository } from './history-repository';
 import type { Change, HistoryEntry } from './history-schemas';
-import type { ResourceType } from './journal';
+import { diffStates, type ResourceType } from './journal';
 
 const toEntry = (r: ChangeRow): HistoryEntry => ({
   version: r.version,
@@ -12,7 +12,8 @@ const toEntry = (r: ChangeRow): HistoryEntry => ({
   actor: r.actor,
   request_id: r.requestId,
   changed_at: iso(r.changedAt),
-  changes: r.diff,
+  // A first version is stored without its diff: every field is new.
+  changes: r.diff ?? diffStates(undefined, r.state),
   cause: r.cause,
   state: r.state,
 });

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client';
-import { changes, idempotencyKeys, type RESOURCE_TYPES } from '../../db/schema';
+import { idempotencyKeys, type RESOURCE_TYPES } from '../../db/schema';
 import { PreconditionFailedError } from '../../http/problems';
 
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
@@ -109,25 +109,33 @@ async function flush<T>(tx: Executor, journal: Journal, context: WriteContext, r
       .where(and(eq(idempotencyKeys.actor, idempotency.actor), eq(idempotencyKeys.key, idempotency.key)));
   }
   if (journal.pending.length > 0) {
-    // Built before the lock is taken, for the same reason.
-    const rows = journal.pending.map((c) => ({
-      seq: sql`nextval('change_seq')`,
-      resourceType: c.resourceType,
-      resourceId: c.resourceId,
-      version: c.version,
-      action: c.action,
-      actor: context.actor,
-      requestId: context.requestId ?? null,
-      // Read under the feed lock, so versions are dated in commit order and as_of never sees a version
-      // before one that committed earlier. (updated_at on the record is the transaction's start.)
-      changedAt: sql`clock_timestamp()`,
-      state: c.state,
-      diff: diffStates(c.previous, c.state),
-      cause: c.cause ?? null,
-    }));
+    // The entries travel as one JSON parameter, built before the lock is taken for the same reason: one
+    // parameter per entry and column would cost more to build and to bind than the insert itself.
+    const entries = JSON.stringify(
+      journal.pending.map((c) => ({
+        resource_type: c.resourceType,
+        resource_id: c.resourceId,
+        version: c.version,
+        action: c.action,
+        state: c.state,
+        // A first version's diff is every field from null: derived from the state when read, not stored.
+        diff: c.action === 'create' && c.previous === undefined ? null : diffStates(c.previous, c.state),
+        cause: c.cause ?? null,
+      })),
+    );
     // Held until commit: a change that draws a higher seq cannot commit before this one is visible.
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${FEED_LOCK_KEY})`);
-    await tx.insert(changes).values(rows as never);
+    // seq is drawn in the order of the entries. changed_at is read under the feed lock, so versions are dated
+    // in commit order and as_of never sees a version before one that committed earlier. (updated_at on the
+    // record is the transaction's start.)
+    await tx.execute(sql`
+      INSERT INTO changes (seq, resource_type, resource_id, version, action, actor, request_id, changed_at, state, diff, cause)
+      SELECT nextval('change_seq'), e.resource_type, e.resource_id, e.version, e.action, ${context.actor},
+             ${context.requestId ?? null}, clock_timestamp(), e.state, e.diff, e.cause
+      FROM ROWS FROM (json_to_recordset(${entries}::json)
+        AS (resource_type text, resource_id uuid, version integer, action text, state jsonb, diff jsonb, cause jsonb))
+        WITH ORDINALITY AS e(resource_type, resource_id, version, action, state, diff, cause, n)
+      ORDER BY e.n`);
   }
 }
 

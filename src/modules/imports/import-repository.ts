@@ -162,10 +162,12 @@ export function createImportRepository({
         independence_group: string | null;
       }>(
         db,
-        sql`SELECT DISTINCT ON (name) id, name, reliability, independence_group FROM sources
-            WHERE deleted_at IS NULL
-              AND name = ANY(ARRAY(SELECT json_array_elements_text(${JSON.stringify(names)}::json)))
-            ORDER BY name, created_at, id`,
+        // A join, which the planner hashes or probes by the name index, where = ANY(array) would compare
+        // every source with every name of the batch.
+        sql`SELECT DISTINCT ON (s.name) s.id, s.name, s.reliability, s.independence_group
+            FROM json_array_elements_text(${JSON.stringify(names)}::json) AS k(name)
+            JOIN sources s ON s.name = k.name AND s.deleted_at IS NULL
+            ORDER BY s.name, s.created_at, s.id`,
       );
       return new Map(
         rows.map((r) => [
