@@ -139,12 +139,47 @@ export function registerErrorHandling(app: FastifyInstance) {
     else request.log.info({ status: problem.status, detail: problem.detail }, 'request rejected');
     return sendProblem(reply, request, problem);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, {
+  const allowedMethods = routeMethods(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods(path);
+    if (allowed.length) {
+      // The path exists, with other methods (RFC 9110 §15.5.6): 405 names them in Allow.
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(reply, request, {
+        type: problemType('method-not-allowed'),
+        title: statusTitle(405),
+        status: 405,
+        detail: `${path} does not answer ${request.method}; it answers ${allowed.join(', ')}.`,
+      });
+    }
+    return sendProblem(reply, request, {
       type: problemType('not-found'),
       title: statusTitle(404),
       status: 404,
-      detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
-    }),
-  );
+      detail: `No route ${request.method} ${path}.`,
+    });
+  });
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Collects the routes as they are registered, and answers which methods a concrete path has (none when no route
+ * has that path). The CORS preflight's catch-all (`OPTIONS *`) is left out: it would make every path exist.
+ */
+function routeMethods(app: FastifyInstance): (path: string) => string[] {
+  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (route.url === '*') return;
+    const segments = route.url
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : escapeRegExp(segment)));
+    routes.push({ pattern: new RegExp(`^${segments.join('/')}$`), methods: [route.method].flat() });
+  });
+  return (path) => {
+    const methods = new Set<string>();
+    for (const route of routes) if (route.pattern.test(path)) route.methods.forEach((m) => methods.add(m));
+    return [...methods].sort();
+  };
 }

@@ -323,15 +323,39 @@ describe('404', () => {
   });
 
   test.each([
-    ['PUT', `/v1/sources/${MISSING}`],
-    ['DELETE', '/v1/sources'],
-    ['POST', '/v1/incidents/' + MISSING],
-  ])('a method the path does not have: %s %s', async (method, path) => {
+    ['PUT', '/v1/nothing-here'],
+    ['DELETE', `/v1/sources/${MISSING}/claims`],
+  ])('an unknown path with any method: %s %s', async (method, path) => {
     const res = await refused(() =>
-      t.http[method.toLowerCase() as 'put' | 'delete' | 'post'](path).send({ name: 'x' }),
+      t.http[method.toLowerCase() as 'put' | 'delete'](path).send({ name: 'x' }),
     );
     expectProblem(res, path, notFound(`No route ${method} ${path}.`));
+    expect(res.headers.allow).toBeUndefined();
   });
+});
+
+describe('405', () => {
+  test.each([
+    ['PUT', `/v1/sources/${MISSING}`, 'DELETE, GET, HEAD, PATCH'],
+    ['DELETE', '/v1/sources', 'GET, HEAD, POST'],
+    ['POST', '/v1/incidents/' + MISSING, 'DELETE, GET, HEAD, PATCH'],
+    ['PATCH', '/v1/changes', 'GET, HEAD'],
+    ['DELETE', '/v1/imports', 'POST'],
+  ])(
+    'a method the path does not have: %s %s, with the methods it has in Allow',
+    async (method, path, allow) => {
+      const res = await refused(() =>
+        t.http[method.toLowerCase() as 'put' | 'delete' | 'post' | 'patch'](path).send({ name: 'x' }),
+      );
+      expectProblem(res, path, {
+        type: '/problems/method-not-allowed',
+        title: 'Method Not Allowed',
+        status: 405,
+        detail: `${path} does not answer ${method}; it answers ${allow}.`,
+      });
+      expect(res.headers.allow).toBe(allow);
+    },
+  );
 
   test.each([
     ['sources', 'source', { name: 'x' }],
