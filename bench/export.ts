@@ -180,19 +180,19 @@ const FIGURES = ['killed', 'killed_civilians', 'killed_combatants', 'injured', '
 const SAME_SHAPE = `SELECT i.id, i.ref, i.title, i.summary, i.category, i.subcategory, i.occurred_from, i.occurred_to,
   i.date_precision, i.country, i.admin1, i.admin2, i.admin3, i.place, i.latitude, i.longitude, i.geo_precision,
   i.status, ${FIGURES.flatMap((f) => ['low', 'best', 'high'].map((b) => `i.casualties->'${f}'->>'${b}'`)).join(', ')},
-  (SELECT string_agg(a.name || ' (' || a.role || ')', '; ' ORDER BY a.position) FROM incident_actors a
-     WHERE a.incident_id = i.id),
-  (SELECT string_agg(t.tag, '; ' ORDER BY t.tag) FROM incident_tags t WHERE t.incident_id = i.id),
+  (SELECT string_agg((a ->> 'name') || ' (' || (a ->> 'role') || ')', '; ' ORDER BY n)
+     FROM json_array_elements(i.actors) WITH ORDINALITY AS x(a, n)),
+  (SELECT string_agg(t, '; ' ORDER BY n) FROM json_array_elements_text(i.tags) WITH ORDINALITY AS x(t, n)),
   i.parent_id, i.duplicate_of,
-  (SELECT string_agg(e.system || ':' || e.external_id, '; ' ORDER BY e.system) FROM incident_external_ids e
-     WHERE e.incident_id = i.id),
+  (SELECT string_agg((e ->> 'system') || ':' || (e ->> 'id'), '; ' ORDER BY n)
+     FROM json_array_elements(i.external_ids) WITH ORDINALITY AS x(e, n)),
   i.verification_status, i.created_at, i.updated_at, i.version, i.deleted_at
 FROM incidents i WHERE i.deleted_at IS NULL ORDER BY i.occurred_from DESC, i.id DESC`;
 
 const PLAIN = `SELECT id, ref, title, summary, category, subcategory, occurred_from, occurred_to, date_precision, country,
-  admin1, admin2, admin3, place, latitude, longitude, geo_precision, parent_id, duplicate_of, status, casualties,
-  killed_best, verification_status, verification_rationale, verified_by, verified_at, created_at, updated_at,
-  version, deleted_at FROM incidents`;
+  admin1, admin2, admin3, place, latitude, longitude, geo_precision, actors, tags, external_ids, parent_id,
+  duplicate_of, status, casualties, killed_best, verification_status, verification_rationale, verified_by,
+  verified_at, created_at, updated_at, version, deleted_at FROM incidents`;
 
 async function main() {
   const db = new pg.Client({ connectionString: databaseUrl() });

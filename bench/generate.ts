@@ -12,6 +12,7 @@
  */
 import pg from 'pg';
 import { openPostgres } from '../src/db/client';
+import { listsFromTablesText } from '../src/modules/incidents/incident-lists';
 import { BENCH_DB, databaseUrl, flag, numberArg } from './common';
 
 const ROWS = Math.floor(numberArg('rows', 1_000_000));
@@ -516,6 +517,14 @@ async function main() {
       `INSERT INTO incident_external_ids (incident_id, system, external_id)
        SELECT bench.id('i', n), 'acled', 'BENCH' || n FROM generate_series(1, ${ROWS}) n
        WHERE bench.u(n, 80) < 0.2`,
+    );
+    const lists = listsFromTablesText('incidents.id');
+    await step(
+      client,
+      'incident lists on the record',
+      `UPDATE incidents SET actors = ${lists.actors}, tags = ${lists.tags}, external_ids = ${lists.externalIds}
+       WHERE id IN (SELECT incident_id FROM incident_actors UNION SELECT incident_id FROM incident_tags
+                    UNION SELECT incident_id FROM incident_external_ids)`,
     );
     await step(
       client,

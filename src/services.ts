@@ -19,7 +19,7 @@ export function createServices(db: Db) {
     incidents: createIncidentRepository(),
     claims: createClaimRepository(),
   };
-  const truth = createIncidentTruth({ incidents: repositories.incidents });
+  const truth = createIncidentTruth();
   return {
     sources: createSourceService({ db, sources: repositories.sources, truth }),
     incidents: createIncidentService({ db, incidents: repositories.incidents, truth }),
@@ -28,7 +28,7 @@ export function createServices(db: Db) {
     apiKeys: createApiKeyService({ db }),
     imports: createImportService({
       db,
-      repository: createImportRepository({ incidents: repositories.incidents }),
+      repository: createImportRepository(),
       incidents: repositories.incidents,
     }),
   };

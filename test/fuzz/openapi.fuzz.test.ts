@@ -8,6 +8,7 @@ import { deriveStatus } from '../../src/domain/status';
 import { FIGURES } from '../../src/domain/vocabulary';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { countRows, createClaim, createIncident, createSource } from '../helpers/factories';
+import { listDrift } from '../helpers/database';
 import { isJsonMediaType, loadContract, mediaTypeOf, operationsOf, schemaValidators } from './contract';
 import {
   collectionOf,
@@ -477,6 +478,9 @@ test('nothing invalid was stored, and only successful requests changed anything'
   ]);
   // Text the API refuses (NUL, lone surrogates) must not have slipped into any stored field either.
   expect(malformedText([...sources.values(), ...claims, ...incidents])).toEqual([]);
+
+  // The lists stored on each incident are the entries of its list tables.
+  expect(await listDrift(t.database.db)).toEqual([]);
 
   // The derived fields of every live incident are what its live claims make them.
   for (const incident of incidents.filter((i) => i.deleted_at === null)) {

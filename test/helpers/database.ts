@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { openPostgres, wrapPglite, type Database } from '../../src/db/client';
+import { sql } from 'drizzle-orm';
+import { openPostgres, queryRows, wrapPglite, type Database, type Db } from '../../src/db/client';
+import { listsFromTablesText } from '../../src/modules/incidents/incident-lists';
 
 /** The server the suite runs against, when one is configured; otherwise the suite uses embedded PGlite. */
 export const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
@@ -75,4 +77,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const client = await PGlite.create({ loadDataDir: snapshot });
   const database = wrapPglite(client);
   return { database, drop: () => database.close() };
+}
+
+/**
+ * Incidents whose lists stored on the record differ from the entries of their list tables (as JSON values,
+ * order included): the two copies every list write must keep equal. Empty when they agree.
+ */
+export async function listDrift(db: Db): Promise<{ id: string; stored: string; tables: string }[]> {
+  const tables = listsFromTablesText('i.id');
+  return queryRows(
+    db,
+    sql.raw(`SELECT id, stored::text, tables::text FROM (
+      SELECT i.id,
+             json_build_array(i.actors, i.tags, i.external_ids) AS stored,
+             json_build_array(${tables.actors}, ${tables.tags}, ${tables.externalIds}) AS tables
+      FROM incidents i) d
+    WHERE stored::jsonb IS DISTINCT FROM tables::jsonb`),
+  );
 }

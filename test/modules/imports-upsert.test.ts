@@ -7,6 +7,7 @@ import { createImportService } from '../../src/modules/imports/import-service';
 import { createImportRepository } from '../../src/modules/imports/import-repository';
 import { createIncidentRepository } from '../../src/modules/incidents/incident-repository';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { listDrift } from '../helpers/database';
 
 /**
  * How an import meets what is already stored: batches and their failures, deleted records, reviews made since,
@@ -60,7 +61,7 @@ describe('batches', () => {
     const incidents = createIncidentRepository();
     const service = createImportService({
       db: t.database.db,
-      repository: createImportRepository({ incidents }),
+      repository: createImportRepository(),
       incidents,
       batchRows: 3,
     });
@@ -300,4 +301,14 @@ describe('UCDP rows that cannot be imported', () => {
       [{ path: 'country', message: '"Atlantis" is not a known country name' }],
     ]);
   });
+});
+
+// Last: whatever the tests above did to incidents' lists, the copy stored on each record agrees with the tables.
+test('the lists stored on each incident are the entries of its list tables', async () => {
+  const [entries] = await queryRows<{ n: number }>(
+    t.database.db,
+    sql`SELECT count(*)::int AS n FROM incident_external_ids`,
+  );
+  expect(entries!.n).toBeGreaterThan(0);
+  expect(await listDrift(t.database.db)).toEqual([]);
 });

@@ -6,9 +6,9 @@ import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
 import { Journal } from '../../src/modules/history/journal';
-import { createIncidentRepository } from '../../src/modules/incidents/incident-repository';
 import { createIncidentTruth } from '../../src/modules/incidents/incident-truth';
 import { createTestApp, type TestApp } from '../helpers/app';
+import { listDrift } from '../helpers/database';
 import { expectProblem, validationProblem } from '../helpers/factories';
 
 /**
@@ -314,7 +314,8 @@ describe('ACLED and UCDP GED files', () => {
 
   test('every imported record reads back as its history recorded it, and its derived fields are the rules’', async () => {
     const ids = await queryRows<{ id: string }>(t.database.db, sql`SELECT id FROM incidents`);
-    const truth = createIncidentTruth({ incidents: createIncidentRepository() });
+    expect(await listDrift(t.database.db)).toEqual([]);
+    const truth = createIncidentTruth();
     for (const { id } of ids) {
       const current = (await t.http.get(`/v1/incidents/${id}`).expect(200)).body;
       const history = (await t.http.get(`/v1/incidents/${id}/history`).expect(200)).body.data;

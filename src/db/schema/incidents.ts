@@ -6,6 +6,7 @@ import {
   foreignKey,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -61,6 +62,21 @@ export const incidents = pgTable(
     verifiedBy: text('verified_by'),
     verifiedAt: timestampColumn('verified_at'),
     ...lifecycleColumns(),
+    // The lists as the representation gives them, kept on the record so that a read or an export needs no lookup
+    // per record. The list tables below hold the same entries, one row each, for the filters and the uniqueness
+    // of external ids; every write of a list writes both in one statement or transaction (see incident-lists.ts).
+    actors: json('actors')
+      .$type<{ name: string; role: string }[]>()
+      .notNull()
+      .default(sql`'[]'::json`),
+    tags: json('tags')
+      .$type<string[]>()
+      .notNull()
+      .default(sql`'[]'::json`),
+    externalIds: json('external_ids')
+      .$type<{ system: string; id: string }[]>()
+      .notNull()
+      .default(sql`'[]'::json`),
     // The 'simple' configuration does not stem: records are in many languages and a wrong stemmer hides matches.
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       sql`to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(place, ''))`,

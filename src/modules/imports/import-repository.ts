@@ -14,7 +14,8 @@ import {
   type NewIncidentRow,
   type SourceRow,
 } from '../../db/schema';
-import type { IncidentLists, IncidentRecord, IncidentRepository } from '../incidents/incident-repository';
+import { listsFromJson, storeListsFromTables } from '../incidents/incident-lists';
+import type { IncidentLists, IncidentRecord } from '../incidents/incident-repository';
 import type { ExternalId } from './import-model';
 
 // Imports take this lock for each batch: two imports never decide "new" for the same external id or source
@@ -84,36 +85,20 @@ const CLAIM_COLUMNS: readonly Column[] = [
   ['review_note', 'text'],
 ];
 
+/** The lists of a new incident, as the JSON the representation gives them. */
+const LIST_COLUMNS: readonly Column[] = [
+  ['actors', 'json'],
+  ['tags', 'json'],
+  ['external_ids', 'json'],
+];
+
 const SOURCE_COLUMNS: readonly Column[] = [
   ['id', 'uuid'],
   ['name', 'text'],
   ['kind', 'text'],
 ];
 
-export function createImportRepository({
-  incidents: incidentRepository,
-}: {
-  incidents: Pick<IncidentRepository, 'withLists'>;
-}) {
-  async function loadListsInOrder(db: Executor, ids: string[]) {
-    // Read back rather than sorted here: the database's collation orders them, and records must read alike.
-    const tags = ids.length
-      ? await db
-          .select()
-          .from(incidentTags)
-          .where(inArray(incidentTags.incidentId, ids))
-          .orderBy(incidentTags.incidentId, incidentTags.tag)
-      : [];
-    const externalIds = ids.length
-      ? await db
-          .select()
-          .from(incidentExternalIds)
-          .where(inArray(incidentExternalIds.incidentId, ids))
-          .orderBy(incidentExternalIds.incidentId, incidentExternalIds.system)
-      : [];
-    return { tags, externalIds };
-  }
-
+export function createImportRepository() {
   return {
     async lockImports(db: Executor): Promise<void> {
       await db.execute(sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY})`);
@@ -188,8 +173,7 @@ export function createImportRepository({
         .from(incidents)
         .where(inArray(incidents.id, ids))
         .orderBy(incidents.id);
-      const rows: IncidentRow[] = lock ? await query.for('no key update') : await query;
-      const records = await incidentRepository.withLists(db, rows);
+      const records: IncidentRecord[] = lock ? await query.for('no key update') : await query;
       const claimRows = await db
         .select({
           ...claimRecordColumns,
@@ -238,47 +222,64 @@ export function createImportRepository({
       return new Map(rows.map((r) => [r.prefix, Number(r.last_value)]));
     },
 
-    /** Inserts new incidents with their lists; returns each one's tags and external ids as reads will order them. */
+    /**
+     * Inserts new incidents with their lists, the stored JSON copies computed in the same statement; returns the
+     * tags and external ids of those with more than one, as the database ordered them.
+     */
     async insertIncidents(
       db: Executor,
       records: IncidentRecord[],
     ): Promise<Map<string, Pick<IncidentLists, 'tags' | 'externalIds'>>> {
-      await insertMany(
+      if (records.length === 0) return new Map();
+      const names = INCIDENT_COLUMNS.map(([name]) => name).join(', ');
+      const definitions = [...INCIDENT_COLUMNS, ...LIST_COLUMNS]
+        .map(([name, type]) => `${name} ${type}`)
+        .join(', ');
+      const lists = listsFromJson(sql.raw('r.actors'), sql.raw('r.tags'), sql.raw('r.external_ids'));
+      const rows = records.map((r) => ({
+        id: r.id,
+        ref: r.ref,
+        title: r.title,
+        summary: r.summary,
+        category: r.category,
+        subcategory: r.subcategory,
+        occurred_from: r.occurredFrom,
+        occurred_to: r.occurredTo,
+        date_precision: r.datePrecision,
+        country: r.country,
+        admin1: r.admin1,
+        admin2: r.admin2,
+        admin3: r.admin3,
+        place: r.place,
+        latitude: r.latitude,
+        longitude: r.longitude,
+        geo_precision: r.geoPrecision,
+        parent_id: r.parentId,
+        status: r.status,
+        casualties: r.casualties,
+        killed_best: r.killedBest,
+        actors: r.actors.map((a) => ({ name: a.name, role: a.role })),
+        tags: r.tags,
+        external_ids: r.externalIds.map((e) => ({ system: e.system, id: e.id })),
+      }));
+      const ordered = await queryRows<{ id: string; tags: string; external_ids: string }>(
         db,
-        'incidents',
-        INCIDENT_COLUMNS,
-        records.map((r) => ({
-          id: r.id,
-          ref: r.ref,
-          title: r.title,
-          summary: r.summary,
-          category: r.category,
-          subcategory: r.subcategory,
-          occurred_from: r.occurredFrom,
-          occurred_to: r.occurredTo,
-          date_precision: r.datePrecision,
-          country: r.country,
-          admin1: r.admin1,
-          admin2: r.admin2,
-          admin3: r.admin3,
-          place: r.place,
-          latitude: r.latitude,
-          longitude: r.longitude,
-          geo_precision: r.geoPrecision,
-          parent_id: r.parentId,
-          status: r.status,
-          casualties: r.casualties,
-          killed_best: r.killedBest,
-        })),
+        sql`INSERT INTO incidents (${sql.raw(names)}, actors, tags, external_ids)
+            SELECT ${sql.raw(names)}, ${lists.actors}, ${lists.tags}, ${lists.externalIds}
+            FROM json_to_recordset(${JSON.stringify(rows)}::json) AS r(${sql.raw(definitions)})
+            RETURNING id, tags::text AS tags, external_ids::text AS external_ids`,
       );
       await insertLists(db, records);
       const sorted = new Map<string, Pick<IncidentLists, 'tags' | 'externalIds'>>();
-      const unsorted = records.filter((r) => r.tags.length > 1 || r.externalIds.length > 1).map((r) => r.id);
-      const { tags, externalIds } = await loadListsInOrder(db, unsorted);
-      for (const id of unsorted) sorted.set(id, { tags: [], externalIds: [] });
-      for (const t of tags) sorted.get(t.incidentId)!.tags.push(t.tag);
-      for (const e of externalIds)
-        sorted.get(e.incidentId)!.externalIds.push({ system: e.system, id: e.externalId });
+      const byId = new Map(records.map((r) => [r.id, r]));
+      for (const r of ordered) {
+        const record = byId.get(r.id)!;
+        if (record.tags.length < 2 && record.externalIds.length < 2) continue;
+        sorted.set(r.id, {
+          tags: JSON.parse(r.tags) as IncidentLists['tags'],
+          externalIds: JSON.parse(r.external_ids) as IncidentLists['externalIds'],
+        });
+      }
       return sorted;
     },
 
@@ -331,7 +332,7 @@ export function createImportRepository({
       return row!;
     },
 
-    /** Replaces an incident's lists; returns them as reads will order them. */
+    /** Replaces an incident's lists; returns them as stored, in the representation's order. */
     async replaceLists(
       db: Executor,
       record: IncidentRecord,
@@ -340,11 +341,8 @@ export function createImportRepository({
       await db.delete(incidentTags).where(eq(incidentTags.incidentId, record.id));
       await db.delete(incidentExternalIds).where(eq(incidentExternalIds.incidentId, record.id));
       await insertLists(db, [record]);
-      const { tags, externalIds } = await loadListsInOrder(db, [record.id]);
-      return {
-        tags: tags.map((t) => t.tag),
-        externalIds: externalIds.map((e) => ({ system: e.system, id: e.externalId })),
-      };
+      const { tags, externalIds } = (await storeListsFromTables(db, [record.id])).get(record.id)!;
+      return { tags, externalIds };
     },
   };
 }

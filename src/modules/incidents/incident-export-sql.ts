@@ -35,18 +35,12 @@ const JSON_FIELDS: Record<keyof IncidentDto & string, SQL> = {
   latitude: column('latitude'),
   longitude: column('longitude'),
   geo_precision: column('geo_precision'),
-  // array_to_json(array_agg(…)) rather than json_agg: the latter puts line breaks between elements.
-  actors: sql.raw(
-    `coalesce((SELECT array_to_json(array_agg(json_build_object('name', a.name, 'role', a.role) ORDER BY a.position)) FROM incident_actors a WHERE a.incident_id = incidents.id), '[]')`,
-  ),
-  tags: sql.raw(
-    `coalesce((SELECT array_to_json(array_agg(t.tag ORDER BY t.tag)) FROM incident_tags t WHERE t.incident_id = incidents.id), '[]')`,
-  ),
+  // Stored as the representation gives them (see incident-lists.ts): copied out as they are.
+  actors: column('actors'),
+  tags: column('tags'),
   parent_id: column('parent_id'),
   duplicate_of: column('duplicate_of'),
-  external_ids: sql.raw(
-    `coalesce((SELECT array_to_json(array_agg(json_build_object('system', e.system, 'id', e.external_id) ORDER BY e.system)) FROM incident_external_ids e WHERE e.incident_id = incidents.id), '[]')`,
-  ),
+  external_ids: column('external_ids'),
   status: column('status'),
   casualties: column('casualties'),
   verification: sql.raw(
@@ -94,14 +88,15 @@ const CSV_CELLS: Record<string, SQL> = {
       ]),
     ),
   ),
+  // From the stored lists, in their order; an empty list is an empty cell.
   actors: sql.raw(
-    `(SELECT string_agg(a.name || ' (' || a.role || ')', '; ' ORDER BY a.position) FROM incident_actors a WHERE a.incident_id = incidents.id)`,
+    `(SELECT string_agg((a ->> 'name') || ' (' || (a ->> 'role') || ')', '; ' ORDER BY n) FROM json_array_elements(incidents.actors) WITH ORDINALITY AS x(a, n))`,
   ),
   tags: sql.raw(
-    `(SELECT string_agg(t.tag, '; ' ORDER BY t.tag) FROM incident_tags t WHERE t.incident_id = incidents.id)`,
+    `(SELECT string_agg(t, '; ' ORDER BY n) FROM json_array_elements_text(incidents.tags) WITH ORDINALITY AS x(t, n))`,
   ),
   external_ids: sql.raw(
-    `(SELECT string_agg(e.system || ':' || e.external_id, '; ' ORDER BY e.system) FROM incident_external_ids e WHERE e.incident_id = incidents.id)`,
+    `(SELECT string_agg((e ->> 'system') || ':' || (e ->> 'id'), '; ' ORDER BY n) FROM json_array_elements(incidents.external_ids) WITH ORDINALITY AS x(e, n))`,
   ),
   verification: column('verification_status'),
   latitude: column('latitude'),

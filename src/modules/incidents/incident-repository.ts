@@ -1,3 +1,4 @@
+import { storeListsFromTables } from './incident-lists';
 import { createHash } from 'node:crypto';
 import { and, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db, type Executor } from '../../db/client';
@@ -102,27 +103,8 @@ function sortOf(
   }
 }
 
-/**
- * An incident's actors, tags and external ids as JSON, computed in the statement that reads the incident, so a
- * record or a page is one round trip. `id` is the incident id in the scope of the caller's FROM clause. PostgreSQL
- * evaluates these per returned row only: after LIMIT (it postpones costly select-list items past a sort).
- */
-function listColumns(id: SQL) {
-  return {
-    actors: sql<
-      IncidentLists['actors']
-    >`(SELECT coalesce(json_agg(json_build_object('name', a.name, 'role', a.role) ORDER BY a.position), '[]'::json) FROM incident_actors a WHERE a.incident_id = ${id})`,
-    tags: sql<
-      IncidentLists['tags']
-    >`(SELECT coalesce(json_agg(t.tag ORDER BY t.tag), '[]'::json) FROM incident_tags t WHERE t.incident_id = ${id})`,
-    externalIds: sql<
-      IncidentLists['externalIds']
-    >`(SELECT coalesce(json_agg(json_build_object('system', e.system, 'id', e.external_id) ORDER BY e.system), '[]'::json) FROM incident_external_ids e WHERE e.incident_id = ${id})`,
-  };
-}
-
-/** The columns of a whole incident record, lists included. */
-const recordColumns = { ...incidentRecordColumns, ...listColumns(sql`${incidents.id}`) };
+/** The columns of a whole incident record: its lists are stored on the row (see incident-lists.ts). */
+const recordColumns = incidentRecordColumns;
 
 /** Degrees of latitude per kilometre along a meridian, for the bounding box around `near`. */
 const KM_PER_DEGREE = 111.195;
@@ -207,24 +189,7 @@ export function createIncidentRepository() {
       .prepare('incident_read_live');
   }
 
-  async function withLists(db: Executor, rows: IncidentRow[]): Promise<IncidentRecord[]> {
-    if (rows.length === 0) return [];
-    const lists = await db
-      .select({ id: incidents.id, ...listColumns(sql`${incidents.id}`) })
-      .from(incidents)
-      .where(
-        inArray(
-          incidents.id,
-          rows.map((r) => r.id),
-        ),
-      );
-    const found = new Map(lists.map(({ id, ...l }) => [id, l]));
-    return rows.map((r) => ({ ...r, ...found.get(r.id)! }));
-  }
-
   return {
-    withLists,
-
     /** Takes the next number for a ref prefix; the counter row serialises concurrent creations per prefix. */
     async nextRefNumber(db: Executor, prefix: string): Promise<number> {
       const [row] = await db
@@ -268,6 +233,7 @@ export function createIncidentRepository() {
             .values(lists.externalIds.map((e) => ({ incidentId, system: e.system, externalId: e.id })));
         }
       }
+      if (lists.actors || lists.tags || lists.externalIds) await storeListsFromTables(db, [incidentId]);
     },
 
     /** A live incident read outside any transaction, through a prepared statement. */

@@ -151,10 +151,10 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
           );
         }
         const row = (await incidents.softDelete(tx, id))!;
-        const [tombstone] = await incidents.withLists(tx, [row]);
+        const tombstone = row;
         journal.record({
           type: 'incident',
-          state: toIncidentDto(tombstone!),
+          state: toIncidentDto(tombstone),
           previous: before,
           action: 'delete',
         });

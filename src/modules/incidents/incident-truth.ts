@@ -6,7 +6,6 @@ import { deriveCasualties, type CountableClaim } from '../../domain/casualties';
 import { deriveStatus, type StatusClaim } from '../../domain/status';
 import type { Journal } from '../history/journal';
 import { toIncidentDto } from './incident-mapper';
-import type { IncidentRepository } from './incident-repository';
 
 type Ruling = Pick<
   NewIncidentRow,
@@ -18,11 +17,7 @@ type Ruling = Pick<
  * that changes a claim (or a source's reliability or group, or a verifier's ruling); it locks the incident,
  * so concurrent writers on one incident queue and never store figures computed from a stale set of claims.
  */
-export function createIncidentTruth({
-  incidents: repository,
-}: {
-  incidents: Pick<IncidentRepository, 'withLists'>;
-}) {
+export function createIncidentTruth() {
   async function liveClaimsOf(db: Executor, incidentId: string): Promise<(CountableClaim & StatusClaim)[]> {
     const rows = await db
       .select({
@@ -85,7 +80,7 @@ export function createIncidentTruth({
           (ruling.verificationRationale ?? null) === row.verificationRationale);
       if (sameRuling && status === row.status && isDeepStrictEqual(casualties, row.casualties)) return false;
 
-      const [before] = await repository.withLists(db, [row]);
+      const before = row;
       const [updated] = await db
         .update(incidents)
         .set({
@@ -98,11 +93,11 @@ export function createIncidentTruth({
         })
         .where(eq(incidents.id, incidentId))
         .returning(incidentRecordColumns);
-      const after = { ...before!, ...updated! };
+      const after = { ...before, ...updated! };
       journal.record({
         type: 'incident',
         state: toIncidentDto(after),
-        previous: toIncidentDto(before!),
+        previous: toIncidentDto(before),
         cause,
       });
       return true;
