@@ -7,8 +7,8 @@ const dialect = new PgDialect();
 /**
  * Reads a query's rows through a server-side cursor on a connection of its own, `batchSize` rows at a time, each
  * row as an array of its columns. One snapshot covers the whole read (REPEATABLE READ, READ ONLY), however long
- * the client takes, and nothing is fetched before the consumer asks: a slow consumer slows the reads and
- * memory holds one batch. When the consumer stops early (returns, throws, or its stream is destroyed because
+ * the client takes. One batch is fetched ahead, while the consumer handles the one before: a slow consumer
+ * slows the reads, and memory holds two batches. When the consumer stops early (returns, throws, or its stream is destroyed because
  * the client went away) the transaction is rolled back, which ends the query on the server.
  *
  * Each FETCH is its own statement, so `statement_timeout` bounds a batch, not the whole read.
@@ -25,12 +25,21 @@ export async function* readCursor(
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${text}`, params);
-    for (;;) {
-      const { rows } = await client.query<unknown[]>({
+    const fetch = () => {
+      const next = client.query<unknown[]>({
         text: `FETCH FORWARD ${batchSize} FROM export_rows`,
         rowMode: 'array',
       });
+      // Awaited below, or superseded by the ROLLBACK when the consumer stops: never an unhandled rejection.
+      next.catch(() => undefined);
+      return next;
+    };
+    let next = fetch();
+    for (;;) {
+      const { rows } = await next;
       if (rows.length === 0) break;
+      // The database makes the next batch while the consumer writes this one.
+      next = fetch();
       yield rows;
     }
     await client.query('COMMIT');
