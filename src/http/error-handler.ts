@@ -166,7 +166,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 
 /**
  * Collects the routes as they are registered, and answers which methods a concrete path has (none when no route
- * has that path). The CORS preflight's catch-all (`OPTIONS *`) is left out: it would make every path exist.
+ * has that path), matching as the router does (its `ignoreTrailingSlash` is on). The CORS preflight's catch-all (`OPTIONS *`) is left out: it would make every path exist.
  */
 function routeMethods(app: FastifyInstance): (path: string) => string[] {
   const routes: { pattern: RegExp; methods: string[] }[] = [];
@@ -177,7 +177,14 @@ function routeMethods(app: FastifyInstance): (path: string) => string[] {
       .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment === '*' ? '.*' : escapeRegExp(segment)));
     routes.push({ pattern: new RegExp(`^${segments.join('/')}$`), methods: [route.method].flat() });
   });
-  return (path) => {
+  return (rawPath) => {
+    // The path as the router matches it: one trailing slash ignored, percent-escapes decoded (but %2F).
+    let path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
+    try {
+      path = decodeURI(path);
+    } catch {
+      return [];
+    }
     const methods = new Set<string>();
     for (const route of routes) if (route.pattern.test(path)) route.methods.forEach((m) => methods.add(m));
     return [...methods].sort();

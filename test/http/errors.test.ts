@@ -341,6 +341,9 @@ describe('405', () => {
     ['POST', '/v1/incidents/' + MISSING, 'DELETE, GET, HEAD, PATCH'],
     ['PATCH', '/v1/changes', 'GET, HEAD'],
     ['DELETE', '/v1/imports', 'POST'],
+    ['DELETE', '/v1/sources/', 'GET, HEAD, POST'],
+    ['PUT', `/v1/sources/${MISSING}/`, 'DELETE, GET, HEAD, PATCH'],
+    ['PATCH', '/v1/%63hanges', 'GET, HEAD'],
   ])(
     'a method the path does not have: %s %s, with the methods it has in Allow',
     async (method, path, allow) => {
