@@ -111,11 +111,18 @@ const KM_PER_DEGREE = 111.195;
 const EARTH_RADIUS_KM = 6371.0088;
 
 /** The SQL conditions for the shared incident filters (SPEC §5); each is answered by an index or a semi-join. */
-export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefined)[] {
-  // Below contributor, the statements of protected sources' claims are not searchable: a match would reveal them.
-  const searchableClaim = f.seesProtected
+/** Below contributor, the statements of protected sources' claims are not searchable: a match would reveal them. */
+const searchableClaim = (seesProtected: boolean | undefined) =>
+  seesProtected
     ? sql`true`
     : sql`${claims.sourceId} NOT IN (SELECT ${sources.id} FROM ${sources} WHERE ${sources.protected})`;
+
+/** The two ways an incident matches `q`: its own text, or the statement of one of its live, searchable claims. */
+const ownTextMatches = (q: string) => sql`${incidents.searchVector} @@ ${tsQuery(q)}`;
+const claimMatches = (q: string, seesProtected: boolean | undefined) =>
+  sql`EXISTS (SELECT 1 FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.searchVector} @@ ${tsQuery(q)} AND ${claims.deletedAt} IS NULL AND ${searchableClaim(seesProtected)})`;
+
+export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefined)[] {
   const conditions: (SQL | undefined)[] = [
     f.include_deleted ? undefined : isNull(incidents.deletedAt),
     f.country?.length ? inArray(incidents.country, f.country) : undefined,
@@ -140,7 +147,7 @@ export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefine
       ? sql`EXISTS (SELECT 1 FROM ${incidentTags} WHERE ${incidentTags.incidentId} = ${incidents.id} AND ${inArray(incidentTags.tag, f.tag)})`
       : undefined,
     f.q
-      ? sql`${incidents.id} IN (SELECT ${incidents.id} FROM ${incidents} WHERE ${incidents.searchVector} @@ ${tsQuery(f.q)} UNION SELECT ${claims.incidentId} FROM ${claims} WHERE ${claims.searchVector} @@ ${tsQuery(f.q)} AND ${claims.deletedAt} IS NULL AND ${searchableClaim})`
+      ? sql`${incidents.id} IN (SELECT ${incidents.id} FROM ${incidents} WHERE ${incidents.searchVector} @@ ${tsQuery(f.q)} UNION SELECT ${claims.incidentId} FROM ${claims} WHERE ${claims.searchVector} @@ ${tsQuery(f.q)} AND ${claims.deletedAt} IS NULL AND ${searchableClaim(f.seesProtected)})`
       : undefined,
   ];
   if (f.bbox) {
@@ -370,6 +377,22 @@ export function createIncidentRepository() {
           .where(allOf(...incidentConditions({ ...query, q: undefined }), page.after))
           .orderBy(...page.orderBy)
           .limit(page.fetch)) as (IncidentRecord & { rank: number })[];
+      } else if (query.q) {
+        // `q` with a sort of its own: the page comes from two candidate lists, each read in the sort's order and
+        // cut at the page's size: incidents whose own text matches, and incidents with a matching claim. Each is
+        // one indexed read, whether the word is rare (the search index, then the top of the matches) or common
+        // (the sort's index, stopping at the first matches), where the set of all matches would be built first.
+        const base = allOf(...incidentConditions({ ...query, q: undefined }), page.after);
+        const order = sql.join(page.orderBy, sql`, `);
+        const firstOf = (match: SQL) =>
+          sql`(SELECT ${incidents.id} FROM ${incidents} WHERE ${allOf(base, match)} ORDER BY ${order} LIMIT ${page.fetch})`;
+        const candidates = sql`${incidents.id} IN (SELECT id FROM (${firstOf(ownTextMatches(query.q))} UNION ALL ${firstOf(claimMatches(query.q, query.seesProtected))}) AS candidates)`;
+        rows = await db
+          .select(recordColumns)
+          .from(incidents)
+          .where(allOf(base, candidates))
+          .orderBy(...page.orderBy)
+          .limit(page.fetch);
       } else {
         rows = await db
           .select(recordColumns)
