@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
 import { createTestApp, type TestApp } from '../helpers/app';
@@ -142,4 +144,23 @@ test('an import that creates the incident, then one that changes its lists', asy
   const history = (await t.http.get(`/v1/incidents/${id}/history`).expect(200)).body.data;
   expect(history.map((e: { state: Lists }) => listsOf(e.state))).toEqual([want, changed]);
   expect(await listDrift(t.database.db)).toEqual([]);
+});
+
+test('the migration that added the stored lists fills them as the writes do', async () => {
+  await createIncident(t.http, { actors: ACTORS, tags: TAGS, external_ids: idsOf('migrated') });
+  // The incidents as they were before that migration: their lists only in the list tables.
+  await t.database.db.execute(sql`UPDATE incidents SET actors = '[]', tags = '[]', external_ids = '[]'`);
+  expect((await listDrift(t.database.db)).length).toBeGreaterThan(0);
+
+  const migration = readFileSync(
+    path.join(__dirname, '../../migrations/0005_incident_lists_on_record.sql'),
+    'utf8',
+  );
+  const backfill = migration.split('--> statement-breakpoint').find((s) => s.includes('UPDATE'))!;
+  await t.database.db.execute(sql.raw(backfill));
+  expect(await listDrift(t.database.db)).toEqual([]);
+  const [migrated] = (await t.http.get('/v1/incidents?limit=1000').expect(200)).body.data.filter((r: Lists) =>
+    r.external_ids.some((e) => e.system.startsWith('migrated')),
+  );
+  expect(listsOf(migrated)).toEqual(await expected('migrated'));
 });
