@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../../db/client';
 import { CONSTRAINT_RULES, findPgError } from '../../db/constraints';
 import type { FieldError } from '../../http/problems';
@@ -24,6 +25,8 @@ export interface ImportOptions {
 
 /** Rows per transaction: large enough for multi-row statements to pay, small enough to hold few locks. */
 export const IMPORT_BATCH_ROWS = 1000;
+/** Rows read between two turns of the event loop while a batch is being written. */
+const YIELD_EVERY_ROWS = 10;
 // The journal writes its entries with one statement of nine parameters each; PostgreSQL allows 65,535.
 const MAX_ENTRIES_PER_BATCH = 4000;
 
@@ -174,6 +177,10 @@ export function createImportService({
             writing.catch(() => undefined);
             batch = [];
             entries = 0;
+          } else if (writing && batch.length % YIELD_EVERY_ROWS === 0) {
+            // Reading goes on while the previous batch is written, on the same thread: it gives way now and then,
+            // so that the batch's next statement is sent as soon as the database answers the one before.
+            await setImmediate();
           }
         }
         yield* flush();
