@@ -1,4 +1,3 @@
-import { storeListsFromTables } from './incident-lists';
 import { createHash } from 'node:crypto';
 import { and, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db, type Executor } from '../../db/client';
@@ -16,6 +15,7 @@ import {
   type IncidentRow,
   type NewIncidentRow,
 } from '../../db/schema';
+import { storeListsFromTables } from './incident-lists';
 import type { IncidentFilters, IncidentListQuery, IncidentSort } from './incident-schemas';
 
 export interface IncidentLists {
@@ -110,7 +110,6 @@ const recordColumns = incidentRecordColumns;
 const KM_PER_DEGREE = 111.195;
 const EARTH_RADIUS_KM = 6371.0088;
 
-/** The SQL conditions for the shared incident filters (SPEC §5); each is answered by an index or a semi-join. */
 /** Below contributor, the statements of protected sources' claims are not searchable: a match would reveal them. */
 const searchableClaim = (seesProtected: boolean | undefined) =>
   seesProtected
@@ -122,6 +121,7 @@ const ownTextMatches = (q: string) => sql`${incidents.searchVector} @@ ${tsQuery
 const claimMatches = (q: string, seesProtected: boolean | undefined) =>
   sql`EXISTS (SELECT 1 FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.searchVector} @@ ${tsQuery(q)} AND ${claims.deletedAt} IS NULL AND ${searchableClaim(seesProtected)})`;
 
+/** The SQL conditions for the shared incident filters (SPEC §5); each is answered by an index or a semi-join. */
 export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefined)[] {
   const conditions: (SQL | undefined)[] = [
     f.include_deleted ? undefined : isNull(incidents.deletedAt),
