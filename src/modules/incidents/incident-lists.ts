@@ -5,10 +5,11 @@ import type { IncidentLists } from './incident-repository';
 /**
  * An incident's actors, tags and external ids are stored twice: as JSON on the incident row, which reads and
  * exports copy out as they are, and one row per entry in the list tables, which the filters and the uniqueness of
- * external ids use. Both are written in the same transaction, the JSON always computed by PostgreSQL in one of
- * the two ways below, which give the same text for the same entries:
+ * external ids use. Both are written in the same transaction, the JSON in one of the two ways below, which give
+ * the same text for the same entries:
  * - from the list tables, after a write changed them (creates and edits through the API, import updates);
- * - from the JSON values an import inserts, in the INSERT of the incidents themselves.
+ * - from the JSON values an import inserts, in the INSERT of the incidents themselves (sorted there by
+ *   PostgreSQL where the order depends on its collation).
  * The order is the representation's: actors as given, tags by the database's collation, external ids by system
  * then id. The JSON is compact (array_to_json of records), never with line breaks, as NDJSON needs.
  */
@@ -26,14 +27,16 @@ export function listsFromTablesText(id: string) {
 }
 
 /**
- * The same lists computed from JSON values (expressions of type json) holding `[{name, role}]`, `[tag]` and
- * `[{system, id}]`, as the list tables would give them once those entries are inserted.
+ * The same lists from JSON values (expressions of type json, written by JSON.stringify) holding `[{name, role}]`,
+ * `[tag]` and `[{system, id}]`, as the list tables would give them once those entries are inserted. Where the
+ * order is already the representation's (actors, and lists of fewer than two entries) the value is kept as it
+ * came: compact JSON with the keys in that order, which is the text array_to_json writes for the same entries.
  */
 export function listsFromJson(actors: SQL, tags: SQL, externalIds: SQL) {
   return {
-    actors: sql`coalesce((SELECT array_to_json(array_agg(r ORDER BY a.n)) FROM ROWS FROM (json_to_recordset(${actors}) AS (name text, role text)) WITH ORDINALITY AS a(name, role, n) CROSS JOIN LATERAL (SELECT a.name, a.role) r), '[]'::json)`,
-    tags: sql`coalesce((SELECT array_to_json(array_agg(t ORDER BY t)) FROM json_array_elements_text(${tags}) AS t), '[]'::json)`,
-    externalIds: sql`coalesce((SELECT array_to_json(array_agg(r ORDER BY e.system, e.id)) FROM json_to_recordset(${externalIds}) AS e(system text, id text) CROSS JOIN LATERAL (SELECT e.system, e.id) r), '[]'::json)`,
+    actors: sql`${actors}`,
+    tags: sql`CASE WHEN json_array_length(${tags}) < 2 THEN ${tags} ELSE (SELECT array_to_json(array_agg(t ORDER BY t)) FROM json_array_elements_text(${tags}) AS t) END`,
+    externalIds: sql`CASE WHEN json_array_length(${externalIds}) < 2 THEN ${externalIds} ELSE (SELECT array_to_json(array_agg(r ORDER BY e.system, e.id)) FROM json_to_recordset(${externalIds}) AS e(system text, id text) CROSS JOIN LATERAL (SELECT e.system, e.id) r) END`,
   };
 }
 
