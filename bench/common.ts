@@ -1,5 +1,5 @@
 /** Shared by the benchmark scripts: where the benchmark database is, arguments, and the API server child. */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -180,3 +180,46 @@ export function percentile(sorted: Float64Array | number[], p: number): number {
 }
 
 export const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '–');
+
+/**
+ * Runs psql's `\copy` (or any one command) on a database of the benchmark server, sampling psql's RSS every
+ * 100 ms; resolves with the time it took, the rows COPY reported and psql's peak RSS. psql's own output is the
+ * database's bulk path with no API in between: the baseline the import and export benchmarks compare with.
+ */
+export function psqlCopy(
+  database: string,
+  command: string,
+): Promise<{ seconds: number; rows: number; peak: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(
+      'psql',
+      ['-X', '-h', PG_HOST, '-p', String(PG_PORT), '-U', PG_USER, '-d', database, '-c', command],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    let peak = 0;
+    const sampler = setInterval(() => {
+      try {
+        const rss = rssOf(child.pid!);
+        if (Number.isFinite(rss)) peak = Math.max(peak, rss);
+      } catch {
+        // psql has exited
+      }
+    }, 100);
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', (err) => {
+      clearInterval(sampler);
+      reject(err);
+    });
+    child.on('exit', (code) => {
+      clearInterval(sampler);
+      if (code !== 0) return reject(new Error(`psql exited with ${code}: ${out}`));
+      resolve({
+        seconds: (performance.now() - t0) / 1000,
+        rows: Number(/COPY (\d+)/.exec(out)?.[1] ?? NaN),
+        peak,
+      });
+    });
+  });
+}

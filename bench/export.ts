@@ -8,7 +8,6 @@
  * from /proc/<pid>/status (VmRSS) every 100 ms. Rows are counted as lines (NDJSON) or lines minus the header (CSV;
  * the generated texts hold no line breaks).
  */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import pg from 'pg';
 import {
@@ -19,9 +18,7 @@ import {
   machineFacts,
   mb,
   numberArg,
-  PG_HOST,
-  PG_PORT,
-  PG_USER,
+  psqlCopy,
   rssOf,
   startServer,
   table,
@@ -121,57 +118,19 @@ function get(
 }
 
 /** Times psql's \copy of a query to /dev/null: the database's own serialisation, with no API in between. */
-function psqlCopy(label: string, query: string): Promise<ExportResult> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(
-      'psql',
-      [
-        '-X',
-        '-h',
-        PG_HOST,
-        '-p',
-        String(PG_PORT),
-        '-U',
-        PG_USER,
-        '-d',
-        BENCH_DB,
-        '-c',
-        `\\copy (${query}) to '/dev/null' csv header`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    let peak = 0;
-    const sampler = setInterval(() => {
-      try {
-        const rss = rssOf(child.pid!);
-        if (Number.isFinite(rss)) peak = Math.max(peak, rss);
-      } catch {
-        // exited
-      }
-    }, 100);
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(sampler);
-      const seconds = (performance.now() - t0) / 1000;
-      const rows = Number(/COPY (\d+)/.exec(out)?.[1] ?? NaN);
-      if (code !== 0) reject(new Error(`psql exited with ${code}: ${out}`));
-      else
-        resolve({
-          label,
-          rows,
-          bytes: NaN,
-          seconds,
-          firstByteMs: NaN,
-          baseline: 0,
-          peak,
-          complete: true,
-          status: 0,
-        });
-    });
-  });
+async function copyBaseline(label: string, query: string): Promise<ExportResult> {
+  const { seconds, rows, peak } = await psqlCopy(BENCH_DB, `\\copy (${query}) to '/dev/null' csv header`);
+  return {
+    label,
+    rows,
+    bytes: NaN,
+    seconds,
+    firstByteMs: NaN,
+    baseline: 0,
+    peak,
+    complete: true,
+    status: 0,
+  };
 }
 
 const FIGURES = ['killed', 'killed_civilians', 'killed_combatants', 'injured', 'detained', 'missing'];
@@ -221,8 +180,8 @@ async function main() {
   }
   if (!flag('no-copy')) {
     console.log('psql \\copy baselines…');
-    results.push(await psqlCopy('psql \\copy, table columns', PLAIN));
-    results.push(await psqlCopy('psql \\copy, same CSV shape + order', SAME_SHAPE));
+    results.push(await copyBaseline('psql \\copy, table columns', PLAIN));
+    results.push(await copyBaseline('psql \\copy, same CSV shape + order', SAME_SHAPE));
   }
 
   const copy =

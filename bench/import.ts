@@ -8,9 +8,9 @@
  * The database, BENCH_IMPORT_DB (default corroborate_import_bench), is dropped and created afresh, migrated,
  * imported into, and dropped at the end, with the file, unless --keep. It also times the database alone writing the
  * same rows into copies of the same tables (see databaseFloor): the floor under any import keeping these indexes.
- * The app runs in a child process (bench/server.ts); its RSS is sampled from /proc. BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server.
+ * The app runs in a child process (bench/server.ts); its RSS is sampled from /proc. BENCH_CPU_PROF=<dir> writes a
+ * V8 CPU profile of the server.
  */
-import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -26,9 +26,7 @@ import {
   machineFacts,
   mb,
   numberArg,
-  PG_HOST,
-  PG_PORT,
-  PG_USER,
+  psqlCopy,
   rssOf,
   startServer,
   table,
@@ -267,37 +265,6 @@ function postFile(base: string, key: string, file: string, pid: number) {
   );
 }
 
-/** psql's \copy of the file into a plain table with the file's columns: the database's own bulk path. */
-function psqlCopy(file: string): Promise<{ seconds: number; rows: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(
-      'psql',
-      [
-        '-X',
-        '-h',
-        PG_HOST,
-        '-p',
-        String(PG_PORT),
-        '-U',
-        PG_USER,
-        '-d',
-        DB,
-        '-c',
-        `\\copy acled_raw from '${file}' csv header`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`psql exited with ${code}: ${out}`));
-      resolve({ seconds: (performance.now() - t0) / 1000, rows: Number(/COPY (\d+)/.exec(out)?.[1] ?? NaN) });
-    });
-  });
-}
-
 /** The tables an import writes, in the order it writes them. */
 const WRITTEN = [
   'sources',
@@ -400,7 +367,8 @@ async function main() {
   if (!flag('no-copy')) {
     await client.query(`CREATE TABLE acled_raw (${COLUMNS.map(([c, type]) => `"${c}" ${type}`).join(', ')})`);
     console.log('psql \\copy of the same file…');
-    copy = await psqlCopy(file);
+    // psql's \copy of the file into a plain table with the file's columns: the database's own bulk path.
+    copy = await psqlCopy(DB, `\\copy acled_raw from '${file}' csv header`);
   }
   await client.end();
 
