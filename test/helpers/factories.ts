@@ -1,8 +1,20 @@
 import { sql } from 'drizzle-orm';
+import type { Response } from 'supertest';
 import { queryRows, type Database } from '../../src/db/client';
 import type { TestApp } from './app';
 
 type Http = TestApp['http'];
+
+/**
+ * A supertest body parser that keeps the body as text, whatever its content type (CSV, NDJSON, GeoJSON, a
+ * streamed report): `.buffer(true).parse(asText)`, then `res.body` is the string.
+ */
+export function asText(res: Response, done: (err: Error | null, body: string) => void) {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (text += chunk));
+  res.on('end', () => done(null, text));
+}
 type Body = Record<string, unknown>;
 
 /** A minimal valid source request body; overrides win, `undefined` removes a field. */

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { emptyCasualties } from '../../src/domain/casualties';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { serverUrl } from '../helpers/database';
+import { asText } from '../helpers/factories';
 
 /**
  * Exports on the server read through a cursor in a transaction of their own. A client that goes away must end
@@ -48,16 +49,7 @@ onServer('exports read through a server-side cursor', () => {
   }
 
   test('a complete NDJSON export holds every row once', async () => {
-    const res = await t.http
-      .get('/v1/export/incidents?format=ndjson')
-      .buffer(true)
-      .parse((r, done) => {
-        let data = '';
-        r.setEncoding('utf8');
-        r.on('data', (chunk: string) => (data += chunk));
-        r.on('end', () => done(null, data));
-      })
-      .expect(200);
+    const res = await t.http.get('/v1/export/incidents?format=ndjson').buffer(true).parse(asText).expect(200);
     const ids = (res.body as string)
       .trimEnd()
       .split('\n')

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { EXPORT_BATCH } from '../../src/http/export-stream';
 import { createTestApp, type TestApp } from '../helpers/app';
 import {
+  asText,
   createClaim,
   createIncident,
   createSource,
@@ -238,15 +239,7 @@ async function jsonList(resource: Resource, query = ''): Promise<Json[]> {
 
 /** Every format read as text, whatever its content type. */
 async function getText(url: string, accept?: string) {
-  const req = t.http
-    .get(url)
-    .buffer(true)
-    .parse((res, done) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (data += chunk));
-      res.on('end', () => done(null, data));
-    });
+  const req = t.http.get(url).buffer(true).parse(asText);
   if (accept !== undefined) req.set('accept', accept);
   const res = await req;
   return { status: res.status, headers: res.headers as Record<string, string>, text: res.body as string };
@@ -855,15 +848,7 @@ describe('exports larger than one batch', () => {
   afterAll(() => big.close());
 
   async function exported(query: string) {
-    const res = await big.http
-      .get(`/v1/export/sources?${query}`)
-      .buffer(true)
-      .parse((r, done) => {
-        let data = '';
-        r.setEncoding('utf8');
-        r.on('data', (chunk: string) => (data += chunk));
-        r.on('end', () => done(null, data));
-      });
+    const res = await big.http.get(`/v1/export/sources?${query}`).buffer(true).parse(asText);
     expect(res.status).toBe(200);
     return res.body as string;
   }

@@ -1,5 +1,5 @@
 import { createTestApp, type TestApp } from '../helpers/app';
-import { createIncident } from '../helpers/factories';
+import { asText, createIncident } from '../helpers/factories';
 
 /**
  * The API's own formats: incidents exported as NDJSON or CSV import into another database as the same incidents,
@@ -102,12 +102,7 @@ async function exported(format: 'ndjson' | 'csv', query = '') {
   const res = await source.http
     .get(`/v1/export/incidents?format=${format}${query}`)
     .buffer(true)
-    .parse((response, callback) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => callback(null, text));
-    })
+    .parse(asText)
     .expect(200);
   return res.body as string;
 }

@@ -9,7 +9,7 @@ import { Journal } from '../../src/modules/history/journal';
 import { createIncidentTruth } from '../../src/modules/incidents/incident-truth';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { listDrift } from '../helpers/database';
-import { expectProblem, validationProblem } from '../helpers/factories';
+import { asText, expectProblem, validationProblem } from '../helpers/factories';
 
 /**
  * POST /v1/imports with ACLED and UCDP GED files written from their published column layouts: upsert by external
@@ -498,12 +498,7 @@ describe('the report', () => {
     const res = await importFile(t.http, 'ucdp_ged_csv', UCDP)
       .set('accept', 'application/x-ndjson')
       .buffer(true)
-      .parse((response, callback) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => callback(null, text));
-      });
+      .parse(asText);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
     const lines = (res.body as string)
