@@ -18,13 +18,11 @@ import {
 import { storeListsFromTables } from './incident-lists';
 import type { IncidentFilters, IncidentListQuery, IncidentSort } from './incident-schemas';
 
-export interface IncidentLists {
-  actors: { name: string; role: string }[];
-  tags: string[];
-  externalIds: { system: string; id: string }[];
-}
+/** An incident's lists, stored on its row (see incident-lists.ts). */
+export type IncidentLists = Pick<IncidentRow, 'actors' | 'tags' | 'externalIds'>;
 
-export type IncidentRecord = IncidentRow & IncidentLists;
+/** A whole incident record: its row, lists included. */
+export type IncidentRecord = IncidentRow;
 
 const byId = { column: incidents.id, type: 'uuid' } as const;
 const killedKey = sql`coalesce(${incidents.killedBest}, -1)`;
@@ -102,9 +100,6 @@ function sortOf(
     }
   }
 }
-
-/** The columns of a whole incident record: its lists are stored on the row (see incident-lists.ts). */
-const recordColumns = incidentRecordColumns;
 
 /** Degrees of latitude per kilometre along a meridian, for the bounding box around `near`. */
 const KM_PER_DEGREE = 111.195;
@@ -190,7 +185,7 @@ export function createIncidentRepository() {
   const readStatements = new WeakMap<Db, ReturnType<typeof prepareRead>>();
   function prepareRead(db: Db) {
     return db
-      .select(recordColumns)
+      .select(incidentRecordColumns)
       .from(incidents)
       .where(and(eq(incidents.id, sql.placeholder('id')), isNull(incidents.deletedAt)))
       .prepare('incident_read_live');
@@ -256,7 +251,7 @@ export function createIncidentRepository() {
 
     async findLive(db: Executor, id: string): Promise<IncidentRecord | undefined> {
       const [row] = await db
-        .select(recordColumns)
+        .select(incidentRecordColumns)
         .from(incidents)
         .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)));
       return row;
@@ -371,7 +366,7 @@ export function createIncidentRepository() {
       if (sort.name.startsWith('relevance')) {
         // The search itself is the join with its hits, which carry the rank the keyset compares.
         rows = (await db
-          .select({ ...recordColumns, rank: relevance(query.q!).mapWith(Number) })
+          .select({ ...incidentRecordColumns, rank: relevance(query.q!).mapWith(Number) })
           .from(incidents)
           .innerJoin(searchHits(query.q!, query.seesProtected), hitsJoin)
           .where(allOf(...incidentConditions({ ...query, q: undefined }), page.after))
@@ -388,14 +383,14 @@ export function createIncidentRepository() {
           sql`(SELECT ${incidents.id} FROM ${incidents} WHERE ${allOf(base, match)} ORDER BY ${order} LIMIT ${page.fetch})`;
         const candidates = sql`${incidents.id} IN (SELECT id FROM (${firstOf(ownTextMatches(query.q))} UNION ALL ${firstOf(claimMatches(query.q, query.seesProtected))}) AS candidates)`;
         rows = await db
-          .select(recordColumns)
+          .select(incidentRecordColumns)
           .from(incidents)
           .where(allOf(base, candidates))
           .orderBy(...page.orderBy)
           .limit(page.fetch);
       } else {
         rows = await db
-          .select(recordColumns)
+          .select(incidentRecordColumns)
           .from(incidents)
           .where(allOf(...conditions, page.after))
           .orderBy(...page.orderBy)
