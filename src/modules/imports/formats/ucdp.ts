@@ -2,7 +2,13 @@ import type { IncidentCategory } from '../../../domain/vocabulary';
 import type { FieldError } from '../../../http/problems';
 import { codeCell, dateCell, decimalCell, integerCell, listCell, textCell } from '../cells';
 import { alpha3OfName } from '../countries';
-import { validateDraft, type ImportedClaim, type MappedRow, type OwnedField } from '../import-model';
+import {
+  EVENT_FIELDS,
+  validateDraft,
+  type ImportedClaim,
+  type MappedRow,
+  type OwnedField,
+} from '../import-model';
 import { actorsOf, type CsvFormat } from './csv-format';
 
 export const UCDP_SYSTEM = 'ucdp_ged';
@@ -53,23 +59,9 @@ const COLUMN_OF: Record<string, string> = {
   source: 'source_office',
 };
 
-// UCDP has no summary and no third-order division: an import leaves those to the database's users.
-const OWNED: readonly OwnedField[] = [
-  'title',
-  'category',
-  'occurred_from',
-  'occurred_to',
-  'date_precision',
-  'country',
-  'admin1',
-  'admin2',
-  'place',
-  'latitude',
-  'longitude',
-  'geo_precision',
-  'actors',
-  'tags',
-];
+// UCDP has no summary, no subcategory and no third-order division: an import leaves those to the database's users.
+const UNSTATED: readonly OwnedField[] = ['summary', 'subcategory', 'admin3'];
+const OWNED: readonly OwnedField[] = EVENT_FIELDS.filter((field) => !UNSTATED.includes(field));
 
 /**
  * UCDP's low, best and high estimates as three claims of the first source, ranked so the casualty rule gives
