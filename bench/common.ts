@@ -3,6 +3,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config';
 
@@ -222,4 +223,15 @@ export function psqlCopy(
       });
     });
   });
+}
+
+/** Runs one statement on the benchmark server's maintenance database (CREATE or DROP DATABASE, say). */
+export async function maintenanceQuery(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl('postgres') });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }

@@ -26,6 +26,7 @@ import {
   machineFacts,
   mb,
   numberArg,
+  maintenanceQuery,
   psqlCopy,
   rssOf,
   startServer,
@@ -202,16 +203,6 @@ async function writeFile(file: string, rows: number) {
   );
 }
 
-async function admin(query: string) {
-  const client = new pg.Client({ connectionString: databaseUrl('postgres') });
-  await client.connect();
-  try {
-    await client.query(query);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Streams the file to the API and reads the NDJSON report as it comes; returns the summary line and the time. */
 function postFile(base: string, key: string, file: string, pid: number) {
   return new Promise<{ seconds: number; summary: Record<string, unknown>; lines: number; peakRss: number }>(
@@ -321,8 +312,8 @@ async function main() {
     `wrote ${file}: ${ROWS.toLocaleString('en')} rows, ${mb(statSync(file).size)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB}`);
+  await maintenanceQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await maintenanceQuery(`CREATE DATABASE ${DB}`);
   const url = databaseUrl(DB);
   const database = openPostgres({ url, poolMax: 2 });
   await database.migrate();
@@ -404,7 +395,7 @@ async function main() {
   console.log(table(['run', 'rows', 'seconds', 'rows/s', 'time vs copy', 'verdict'], rows));
 
   if (!flag('keep')) {
-    await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+    await maintenanceQuery(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
     await rm(file);
   }
 }

@@ -22,6 +22,7 @@ import {
   arg,
   databaseUrl,
   machineFacts,
+  maintenanceQuery,
   ms,
   numberArg,
   startServer,
@@ -48,16 +49,6 @@ async function clusterIsRunning(): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-async function maintenance(statement: string) {
-  const client = new pg.Client({ connectionString: databaseUrl('postgres') });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 interface Write {
@@ -140,7 +131,7 @@ async function main() {
   let writers: Promise<void>[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: WRITERS });
   try {
-    await maintenance(`CREATE DATABASE ${scratch}`);
+    await maintenanceQuery(`CREATE DATABASE ${scratch}`);
     const setup = openPostgres({
       url: databaseUrl(scratch),
       poolMax: 2,
@@ -248,7 +239,7 @@ async function main() {
     // The server runs again whatever happened above.
     if (!(await clusterIsRunning())) await cluster('start');
     await server?.stop();
-    await maintenance(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`).catch((err: unknown) =>
+    await maintenanceQuery(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`).catch((err: unknown) =>
       console.error(`could not drop ${scratch}:`, err),
     );
     process.off('SIGINT', onSignal);
