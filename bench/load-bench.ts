@@ -23,7 +23,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { buildApp } from '../src/app';
 import { openPostgres } from '../src/db/client';
-import { encodeCursor } from '../src/http/pagination';
+import { encodeCursor } from '../src/core/paging';
 import { createServices } from '../src/services';
 import {
   arg,

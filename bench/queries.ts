@@ -10,7 +10,7 @@
  * Prints a table with the targets' verdicts, then EXPLAIN (ANALYZE, BUFFERS) summaries of the slowest requests.
  */
 import pg from 'pg';
-import { encodeCursor } from '../src/http/pagination';
+import { encodeCursor } from '../src/core/paging';
 import { GROUPINGS } from '../src/modules/stats/stats-repository';
 import { arg, BENCH_DB, databaseUrl, machineFacts, ms, numberArg, startServer, table } from './common';
 import { createExplainer } from './explain';

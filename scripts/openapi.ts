@@ -4,7 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateOpenApiDocument } from '../src/http/openapi-document';
+import { generateOpenApiDocument } from './openapi-document';
 
 const target = path.resolve(__dirname, '../openapi/openapi.json');
 

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createSerializerCompiler } from './http/serializer';
-import { loadConfig, type Config } from './config';
+import type { Config } from './config';
 import type { Database } from './db/client';
 import { registerErrorHandling, sendProblem, toProblem } from './http/error-handler';
 import { registerOpenApi } from './http/openapi';
@@ -27,11 +27,13 @@ import { redactorFor, type Redaction } from './http/redaction';
 import { apiKeyRoutes } from './modules/api-keys/api-key-routes';
 
 export interface AppOptions {
-  /** Settings; any left out take their defaults. */
-  config: Partial<Config>;
+  /** The settings, as `loadConfig` parsed them. */
+  config: Config;
   database: Database;
   /** Overrides the logger (tests pass false). */
   logger?: FastifyServerOptions['logger'];
+  /** Checks every response against its zod schema before it is sent (tests turn it on). */
+  verifyResponses?: boolean;
 }
 
 export interface RouteEntry {
@@ -89,8 +91,7 @@ function writeClientErrorProblem(err: Error & { code?: string }, socket: Socket)
 }
 
 /** Builds the whole API as a Fastify instance; it neither listens nor migrates, so tests can build many. */
-export async function buildApp({ config: given, database, logger }: AppOptions) {
-  const config = { ...loadConfig({}), ...given };
+export async function buildApp({ config, database, logger, verifyResponses = false }: AppOptions) {
   const app = Fastify({
     logger: logger ?? loggerOptions(config.LOG_LEVEL),
     bodyLimit: config.BODY_LIMIT,
@@ -137,7 +138,7 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
 
   app.setValidatorCompiler(validatorCompiler);
   // Under test every response is also checked against its zod schema (see createSerializerCompiler).
-  app.setSerializerCompiler(createSerializerCompiler({ verify: process.env.NODE_ENV === 'test' }));
+  app.setSerializerCompiler(createSerializerCompiler({ verify: verifyResponses }));
   registerErrorHandling(app);
 
   // Only JSON bodies: text/plain is refused with 415 rather than parsed into a string.
@@ -230,27 +231,25 @@ export async function buildApp({ config: given, database, logger }: AppOptions) 
   });
 
   await app.register(healthRoutes, { database });
-  await app.register(
-    async (v1) => {
-      registerIdempotency(v1, database.db);
-      const { history } = services;
-      const redaction: Redaction = (request) => redactorFor(request, database.db);
-      await v1.register(sourceRoutes, { service: services.sources, history, redaction });
-      await v1.register(incidentRoutes, { service: services.incidents, history, redaction });
-      await v1.register(claimRoutes, {
-        service: services.claims,
-        incidents: services.incidents,
-        history,
-        redaction,
-      });
-      await v1.register(changeFeedRoutes, { history, redaction });
-      await v1.register(exportRoutes, { ...services, redaction, database });
-      await v1.register(statsRoutes, { db: database.db });
-      await v1.register(apiKeyRoutes, { service: services.apiKeys });
-      await v1.register(importRoutes, { service: services.imports, bodyLimit: config.IMPORT_BODY_LIMIT });
-    },
-    { prefix: '/v1' },
-  );
+  // The API proper; each feature names its routes' URLs under /v1.
+  await app.register(async (v1) => {
+    registerIdempotency(v1, database.db);
+    const { history } = services;
+    const redaction: Redaction = (request) => redactorFor(request, database.db);
+    await v1.register(sourceRoutes, { service: services.sources, history, redaction });
+    await v1.register(incidentRoutes, { service: services.incidents, history, redaction });
+    await v1.register(claimRoutes, {
+      service: services.claims,
+      incidents: services.incidents,
+      history,
+      redaction,
+    });
+    await v1.register(changeFeedRoutes, { history, redaction });
+    await v1.register(exportRoutes, { ...services, redaction, database });
+    await v1.register(statsRoutes, { db: database.db });
+    await v1.register(apiKeyRoutes, { service: services.apiKeys });
+    await v1.register(importRoutes, { service: services.imports, bodyLimit: config.IMPORT_BODY_LIMIT });
+  });
 
   return app;
 }

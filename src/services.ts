@@ -1,3 +1,4 @@
+import { createWriteKernel } from './core/write';
 import type { Db } from './db/client';
 import { createApiKeyService } from './modules/api-keys/api-key-service';
 import { createClaimRepository } from './modules/claims/claim-repository';
@@ -19,15 +20,19 @@ export function createServices(db: Db) {
     incidents: createIncidentRepository(),
     claims: createClaimRepository(),
   };
-  const truth = createIncidentTruth();
+  const truth = createIncidentTruth({ incidents: repositories.incidents });
+  // Every write goes through the kernel: one transaction, its journal, If-Match, idempotency, derived truth.
+  const kernel = createWriteKernel({ db, truth });
   return {
-    sources: createSourceService({ db, sources: repositories.sources, truth }),
-    incidents: createIncidentService({ db, incidents: repositories.incidents, truth }),
-    claims: createClaimService({ db, ...repositories, truth }),
+    kernel,
+    sources: createSourceService({ db, kernel, sources: repositories.sources }),
+    incidents: createIncidentService({ db, kernel, incidents: repositories.incidents, truth }),
+    claims: createClaimService({ db, kernel, ...repositories }),
     history: createHistoryService({ db, history: createHistoryRepository() }),
     apiKeys: createApiKeyService({ db }),
     imports: createImportService({
       db,
+      kernel,
       repository: createImportRepository(),
       incidents: repositories.incidents,
     }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ProblemError } from './problems';
+import { AppError } from '../core/errors';
 
 export const ROLE_ORDER = ['anonymous', 'reader', 'contributor', 'verifier', 'admin'] as const;
 export type Role = (typeof ROLE_ORDER)[number];
@@ -45,14 +45,14 @@ export const seesProtected = (request: FastifyRequest) => atLeast(request.caller
 export function requireRole(request: FastifyRequest, least: Role, what: string) {
   if (atLeast(request.caller.role, least)) return;
   if (request.caller.keyId === null) {
-    throw new ProblemError(
-      401,
+    throw new AppError(
+      'unauthenticated',
       'unauthorized',
       `${what} needs an API key (Authorization: Bearer …) with the ${least} role.`,
     );
   }
-  throw new ProblemError(
-    403,
+  throw new AppError(
+    'forbidden',
     'forbidden',
     `${what} needs the ${least} role; this key is ${request.caller.role}.`,
   );
@@ -87,8 +87,8 @@ export function registerAccess(app: FastifyInstance, keys: KeyLookup, options: {
     try {
       key = await keys.find(hash);
     } catch (err) {
-      throw new ProblemError(
-        503,
+      throw new AppError(
+        'unavailable',
         'unavailable',
         'API keys cannot be checked: the database is not reachable; retry later.',
         {
@@ -109,7 +109,7 @@ export function registerAccess(app: FastifyInstance, keys: KeyLookup, options: {
     if (request.is404) return;
     const access = request.routeOptions.config.access;
     if (access === undefined) {
-      throw new ProblemError(403, 'forbidden', 'This route declares no access policy, so it is closed.');
+      throw new AppError('forbidden', 'forbidden', 'This route declares no access policy, so it is closed.');
     }
     // Public routes (health, docs) answer without looking at keys, so they work while the database is down.
     if (access === 'public') return;
@@ -118,12 +118,16 @@ export function registerAccess(app: FastifyInstance, keys: KeyLookup, options: {
       const [scheme, secret, extra] = header.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !secret || extra !== undefined || !KEY_FORMAT.test(secret)) {
         reply.header('www-authenticate', 'Bearer');
-        throw new ProblemError(401, 'unauthorized', 'The Authorization header must be `Bearer <API key>`.');
+        throw new AppError(
+          'unauthenticated',
+          'unauthorized',
+          'The Authorization header must be `Bearer <API key>`.',
+        );
       }
       const caller = await callerFor(secret);
       if (!caller) {
         reply.header('www-authenticate', 'Bearer error="invalid_token"');
-        throw new ProblemError(401, 'unauthorized', 'This API key is unknown or has been revoked.');
+        throw new AppError('unauthenticated', 'unauthorized', 'This API key is unknown or has been revoked.');
       }
       request.caller = caller;
       const last = touched.get(caller.keyId!) ?? 0;

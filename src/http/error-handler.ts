@@ -2,7 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { databaseFailure } from '../db/client';
 import { CONSTRAINT_RULES, findPgError } from '../db/constraints';
-import { ProblemError, problemType, statusTitle, type FieldError, type Problem } from './problems';
+import { AppError, type FieldError } from '../core/errors';
+import { problemType, statusTitle, STATUS_OF, type Problem } from './problems';
 
 const LOCATIONS: Record<string, string> = {
   querystring: 'query',
@@ -39,14 +40,15 @@ function validationProblem(err: FastifyError): Problem {
 
 /** Maps any thrown error to the problem the client sees; 5xx never carries internal detail. */
 export function toProblem(err: unknown, requestId: string): Problem {
-  if (err instanceof ProblemError) {
+  if (err instanceof AppError) {
+    const status = STATUS_OF[err.kind];
     return {
       type: problemType(err.slug),
-      title: err.extra.title ?? statusTitle(err.status),
-      status: err.status,
+      title: err.details.title ?? statusTitle(status),
+      status,
       detail: err.message,
-      ...(err.extra.constraint ? { constraint: err.extra.constraint } : {}),
-      ...(err.extra.errors ? { errors: err.extra.errors } : {}),
+      ...(err.details.constraint ? { constraint: err.details.constraint } : {}),
+      ...(err.details.errors ? { errors: err.details.errors } : {}),
     };
   }
   if (hasZodFastifySchemaValidationErrors(err)) return validationProblem(err as FastifyError);

@@ -8,7 +8,7 @@ import {
   type Format,
   type Representations,
 } from './formats';
-import type { Page } from './pagination';
+import type { Page } from '../core/paging';
 
 /** Rows are read in keyset batches of this size: memory stays flat however large the export. */
 export const EXPORT_BATCH = 1000;

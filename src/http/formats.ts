@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { ProblemError } from './problems';
+import { AppError } from '../core/errors';
 import { queryBoolean, queryList } from './fields';
 
 export const FORMATS = ['json', 'ndjson', 'csv', 'geojson'] as const;
@@ -80,8 +80,8 @@ export function chooseFormat(request: FastifyRequest, allowed: readonly Format[]
     const format = ALIASES[range.type];
     if (format && allowed.includes(format)) return format;
   }
-  throw new ProblemError(
-    406,
+  throw new AppError(
+    'not-acceptable',
     'not-acceptable',
     `None of the media types in Accept is available here; use one of ${allowed.map((f) => MEDIA_TYPES[f]).join(', ')} (or format=).`,
   );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorKind } from '../core/errors';
 
 /** RFC 9457 problem details; `errors` lists each invalid input for validation problems. */
 export const problemSchema = z
@@ -22,7 +23,6 @@ export const problemSchema = z
   .meta({ id: 'Problem' });
 
 export type Problem = z.infer<typeof problemSchema>;
-export type FieldError = { path: string; message: string };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -50,48 +50,20 @@ export const statusTitle = (status: number) =>
 /** Problem type URIs, relative to the API root; README lists what each means. */
 export const problemType = (slug: string) => `/problems/${slug}`;
 
-/** A failure the client can act on; the error handler renders it as problem+json. */
-export class ProblemError extends Error {
-  constructor(
-    readonly status: number,
-    readonly slug: string,
-    detail: string,
-    readonly extra: { errors?: FieldError[]; constraint?: string; title?: string; cause?: unknown } = {},
-  ) {
-    super(detail, extra.cause === undefined ? undefined : { cause: extra.cause });
-    this.name = 'ProblemError';
-  }
-}
-
-export class NotFoundError extends ProblemError {
-  constructor(resource: string, id: string) {
-    super(404, 'not-found', `No ${resource} with id ${id}.`);
-  }
-}
-
-export class ConflictError extends ProblemError {
-  constructor(detail: string, constraint?: string) {
-    super(409, 'conflict', detail, constraint ? { constraint } : {});
-  }
-}
-
-/** An If-Match precondition that no longer holds: someone changed the record since the client read it. */
-export class PreconditionFailedError extends ProblemError {
-  constructor(resource: string, id: string, currentVersion: number) {
-    super(
-      412,
-      'precondition-failed',
-      `The ${resource} ${id} has changed since it was read: its current version is ${currentVersion} (ETag "${currentVersion}"). Read it again and reapply the change.`,
-    );
-  }
-}
-
-/** Well-formed input that cannot be applied, e.g. a reference to a record that does not exist. */
-export class UnprocessableError extends ProblemError {
-  constructor(detail: string, errors: FieldError[] = []) {
-    super(422, 'unprocessable', detail, errors.length ? { errors } : {});
-  }
-}
+/** The HTTP status of each kind of failure the kernel and the features raise (see core/errors.ts). */
+export const STATUS_OF: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  'not-acceptable': 406,
+  conflict: 409,
+  'precondition-failed': 412,
+  'too-large': 413,
+  'unsupported-media-type': 415,
+  unprocessable: 422,
+  unavailable: 503,
+};
 
 const problemContent = (description: string) => ({
   description,

@@ -1,12 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { WriteContext, WriteOptions } from '../modules/history/journal';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the idempotency hook when a POST carries an Idempotency-Key not seen before. */
-    idempotencyKey?: { actor: string; key: string };
-  }
-}
+import type { WriteContext, WriteOptions } from '../core/write';
 
 /** Who is asking, as history records it: the API key's id, or anonymous. */
 export const actorOf = (request: FastifyRequest) => request.caller?.keyId ?? 'anonymous';

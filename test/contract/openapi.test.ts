@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateOpenApiDocument } from '../../src/http/openapi-document';
+import { generateOpenApiDocument } from '../../scripts/openapi-document';
 import { createTestApp, type TestApp } from '../helpers/app';
 
 interface Operation {

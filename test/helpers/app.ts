@@ -44,7 +44,7 @@ export async function createTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestAp
     MAX_EVENT_LOOP_DELAY_MS: '0',
     ...env,
   });
-  const app = await buildApp({ config, database, logger: false });
+  const app = await buildApp({ config, database, logger: false, verifyResponses: true });
   await app.ready();
   const keys = createServices(database.db).apiKeys;
   const as = async (role: Exclude<Role, 'anonymous'>, name = `${role} key`) => {

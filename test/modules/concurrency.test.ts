@@ -4,9 +4,9 @@ import type { NewSourceRow } from '../../src/db/schema';
 import { deriveCasualties, type CountableClaim } from '../../src/domain/casualties';
 import { deriveStatus, type StatusClaim } from '../../src/domain/status';
 import { FIGURES, RELIABILITY_GRADES, type Figure } from '../../src/domain/vocabulary';
-import { writeTransaction } from '../../src/modules/history/journal';
 import { createSourceRepository } from '../../src/modules/sources/source-repository';
 import { toSourceDto } from '../../src/modules/sources/source-service';
+import { createServices } from '../../src/services';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { serverUrl } from '../helpers/database';
 import {
@@ -504,13 +504,14 @@ describe('the change feed', () => {
       });
 
       // The earlier write: it starts first and stays open in the middle of its transaction.
-      const earlier = writeTransaction(t.database.db, { actor: 'test' }, async (tx, journal) => {
-        const row = await repository.insert(tx, {
+      const { kernel } = createServices(t.database.db);
+      const earlier = kernel.run({ context: { actor: 'test' } }, async (write) => {
+        const row = await repository.insert(write.tx, {
           name: 'Begun first, committed last',
           kind: 'ngo',
         } as NewSourceRow);
         const state = toSourceDto(row);
-        journal.record({ type: 'source', state });
+        write.record({ type: 'source', state });
         reachedGate();
         await gate;
         return state;

@@ -6,6 +6,7 @@ import { queryRows } from '../../src/db/client';
 import { createImportService } from '../../src/modules/imports/import-service';
 import { createImportRepository } from '../../src/modules/imports/import-repository';
 import { createIncidentRepository } from '../../src/modules/incidents/incident-repository';
+import { createServices } from '../../src/services';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { listDrift } from '../helpers/database';
 
@@ -61,6 +62,7 @@ describe('batches', () => {
     const incidents = createIncidentRepository();
     const service = createImportService({
       db: t.database.db,
+      kernel: createServices(t.database.db).kernel,
       repository: createImportRepository(),
       incidents,
       batchRows: 3,

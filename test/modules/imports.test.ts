@@ -5,8 +5,9 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
-import { Journal } from '../../src/modules/history/journal';
+import { createIncidentRepository } from '../../src/modules/incidents/incident-repository';
 import { createIncidentTruth } from '../../src/modules/incidents/incident-truth';
+import { createServices } from '../../src/services';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { listDrift } from '../helpers/database';
 import { asText, expectProblem, validationProblem } from '../helpers/factories';
@@ -315,7 +316,9 @@ describe('ACLED and UCDP GED files', () => {
   test('every imported record reads back as its history recorded it, and its derived fields are the rules’', async () => {
     const ids = await queryRows<{ id: string }>(t.database.db, sql`SELECT id FROM incidents`);
     expect(await listDrift(t.database.db)).toEqual([]);
-    const truth = createIncidentTruth();
+    const truth = createIncidentTruth({ incidents: createIncidentRepository() });
+    const { kernel } = createServices(t.database.db);
+    const rollBack = new Error('roll back');
     for (const { id } of ids) {
       const current = (await t.http.get(`/v1/incidents/${id}`).expect(200)).body;
       const history = (await t.http.get(`/v1/incidents/${id}/history`).expect(200)).body.data;
@@ -324,12 +327,12 @@ describe('ACLED and UCDP GED files', () => {
       expect(history[0].cause).toMatchObject({ reason: 'import', row: expect.any(Number) });
       // Recomputing by the rules, as a claim change would, finds nothing to change (and is rolled back).
       let changed: boolean | undefined;
-      await t.database.db
-        .transaction(async (tx) => {
-          changed = await truth.recompute(tx, new Journal(), id, {});
-          tx.rollback();
-        })
-        .catch(() => undefined);
+      await expect(
+        kernel.run({}, async (write) => {
+          changed = await truth.recompute(write, id, {});
+          throw rollBack;
+        }),
+      ).rejects.toBe(rollBack);
       expect([id, changed]).toEqual([id, false]);
       for (const claim of (await t.http.get(`/v1/incidents/${id}/claims`).expect(200)).body.data) {
         const claimHistory = (await t.http.get(`/v1/claims/${claim.id}/history`).expect(200)).body.data;

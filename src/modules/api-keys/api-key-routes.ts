@@ -21,7 +21,7 @@ export async function apiKeyRoutes(parent: FastifyInstance, { service }: { servi
 
   app.route({
     method: 'GET',
-    url: '/api-keys',
+    url: '/v1/api-keys',
     config: { access: 'admin', responseHeaders: { 200: ['Link'] } },
     schema: {
       operationId: 'listApiKeys',
@@ -36,7 +36,7 @@ export async function apiKeyRoutes(parent: FastifyInstance, { service }: { servi
 
   app.route({
     method: 'POST',
-    url: '/api-keys',
+    url: '/v1/api-keys',
     config: { access: 'admin', responseHeaders: { 201: ['Location'] } },
     schema: {
       operationId: 'createApiKey',
@@ -61,7 +61,7 @@ export async function apiKeyRoutes(parent: FastifyInstance, { service }: { servi
 
   app.route({
     method: 'DELETE',
-    url: '/api-keys/:id',
+    url: '/v1/api-keys/:id',
     config: { access: 'admin' },
     schema: {
       operationId: 'revokeApiKey',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../../db/schema';
 import { requiredText, timestampOutput, uuid } from '../../http/fields';
-import { pageQuerySchema, pageSchema } from '../../http/pagination';
+import { pageQuerySchema, pageSchema } from '../../core/paging';
 
 export const apiKeySchema = z
   .object({

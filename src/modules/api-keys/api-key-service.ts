@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { allOf, byCreation, keyset } from '../../db/keyset';
+import { allOf, byCreation, keyset } from '../../core/paging';
 import { apiKeys, type ApiKeyRow } from '../../db/schema';
 import { hashSecret, type KeyLookup } from '../../http/access';
 import { iso, isoOrNull } from '../../http/fields';
-import { NotFoundError } from '../../http/problems';
+import { NotFoundError } from '../../core/errors';
 import type { ApiKeyCreate, ApiKeyDto, ApiKeyListQuery } from './api-key-schemas';
 
 export const toApiKeyDto = (r: ApiKeyRow): ApiKeyDto => ({

@@ -1,41 +1,21 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { eq, inArray, isNull } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { allOf, byCreation, keyset } from '../../db/keyset';
+import { allOf, byCreation, keyset } from '../../core/paging';
+import { versionedRows } from '../../db/versioned';
 import { claimRecordColumns, claims, type ClaimRow, type NewClaimRow } from '../../db/schema';
 import type { ClaimListQuery } from './claim-schemas';
 
 export function createClaimRepository() {
+  const versioned = versionedRows<ClaimRow, NewClaimRow>(claims, claimRecordColumns);
   return {
     async insert(db: Executor, values: NewClaimRow): Promise<ClaimRow> {
       const [row] = await db.insert(claims).values(values).returning(claimRecordColumns);
       return row!;
     },
 
-    async findLive(db: Executor, id: string): Promise<ClaimRow | undefined> {
-      const [row] = await db
-        .select(claimRecordColumns)
-        .from(claims)
-        .where(and(eq(claims.id, id), isNull(claims.deletedAt)));
-      return row;
-    },
-
-    async update(db: Executor, id: string, values: Partial<NewClaimRow>): Promise<ClaimRow | undefined> {
-      const [row] = await db
-        .update(claims)
-        .set({ ...values, version: sql`${claims.version} + 1`, updatedAt: sql`now()` })
-        .where(and(eq(claims.id, id), isNull(claims.deletedAt)))
-        .returning(claimRecordColumns);
-      return row;
-    },
-
-    async softDelete(db: Executor, id: string): Promise<ClaimRow | undefined> {
-      const [row] = await db
-        .update(claims)
-        .set({ deletedAt: sql`now()`, version: sql`${claims.version} + 1`, updatedAt: sql`now()` })
-        .where(and(eq(claims.id, id), isNull(claims.deletedAt)))
-        .returning(claimRecordColumns);
-      return row;
-    },
+    findLive: versioned.findLive,
+    update: versioned.update,
+    softDelete: versioned.softDelete,
 
     async list(db: Executor, query: ClaimListQuery) {
       const byIncident = query.incident_id !== undefined;

@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { registerCrudRoutes } from '../../http/crud-routes';
 import { idParams } from '../../http/fields';
 import { chooseFormat, sendFormattedPage } from '../../http/formats';
 import { requireRole } from '../../http/access';
 import { sendPage } from '../../http/pagination';
 import { securedProblems } from '../../http/problems';
-import { claimRepresentations } from './claim-formats';
 import type { Redaction } from '../../http/redaction';
+import { resourceRoutes } from '../../http/resource-routes';
+import { historyRoute } from '../history/history-routes';
 import type { HistoryService } from '../history/history-service';
+import { claimRepresentations } from './claim-formats';
 import type { IncidentService } from '../incidents/incident-service';
 import type { ClaimService } from './claim-service';
 import {
@@ -19,6 +20,7 @@ import {
   claimPatchSchema,
   claimSchema,
   incidentClaimListQuery,
+  type ClaimDto,
 } from './claim-schemas';
 
 export async function claimRoutes(
@@ -35,10 +37,11 @@ export async function claimRoutes(
     redaction: Redaction;
   },
 ) {
-  registerCrudRoutes(app, {
-    collection: 'claims',
+  const routes = resourceRoutes({
+    tag: 'claims',
     resourceType: 'claim',
-    history,
+    locationOf: (id) => `/v1/claims/${id}`,
+    asOf: async (id, at) => (await history.asOf('claim', id, at)).state as ClaimDto,
     redaction,
     representations: claimRepresentations,
     // Accepting or rejecting a claim moves the incident's status and figures: that is a verifier's call.
@@ -72,10 +75,20 @@ export async function claimRoutes(
       remove: 'Soft delete: the claim is kept, stops appearing and stops counting towards its incident.',
     },
   });
+  app.route({ method: 'GET', url: '/v1/claims', ...routes.list });
+  app.route({ method: 'POST', url: '/v1/claims', ...routes.create });
+  app.route({ method: 'GET', url: '/v1/claims/:id', ...routes.read });
+  app.route({ method: 'PATCH', url: '/v1/claims/:id', ...routes.update });
+  app.route({ method: 'DELETE', url: '/v1/claims/:id', ...routes.remove });
+  app.route({
+    method: 'GET',
+    url: '/v1/claims/:id/history',
+    ...historyRoute({ resourceType: 'claim', singular: 'Claim', tag: 'claims', history, redaction }),
+  });
 
   app.withTypeProvider<ZodTypeProvider>().route({
     method: 'GET',
-    url: '/incidents/:id/claims',
+    url: '/v1/incidents/:id/claims',
     config: { access: 'read', responseHeaders: { 200: ['Link'] } },
     schema: {
       operationId: 'listIncidentClaims',

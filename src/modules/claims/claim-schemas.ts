@@ -11,7 +11,7 @@ import {
   uuid,
 } from '../../http/fields';
 import { formatQueryFields } from '../../http/formats';
-import { pageQuerySchema, pageSchema } from '../../http/pagination';
+import { pageQuerySchema, pageSchema } from '../../core/paging';
 
 const figure = (what: string) =>
   z

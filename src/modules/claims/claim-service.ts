@@ -1,16 +1,9 @@
-import type { Db, Executor } from '../../db/client';
+import type { Db } from '../../db/client';
 import type { ClaimRow, NewClaimRow } from '../../db/schema';
+import { NotFoundError, UnprocessableError } from '../../core/errors';
+import { assertChanged, type Write, type WriteKernel, type WriteOptions } from '../../core/write';
 import { columnValues, isoOrNull, lifecycleOf } from '../../http/fields';
-import { NotFoundError, UnprocessableError } from '../../http/problems';
-import {
-  assertChanged,
-  checkPrecondition,
-  SYSTEM,
-  writeTransaction,
-  type WriteOptions,
-} from '../history/journal';
 import type { IncidentRepository } from '../incidents/incident-repository';
-import type { IncidentTruth } from '../incidents/incident-truth';
 import type { SourceRepository } from '../sources/source-repository';
 import type { ClaimRepository } from './claim-repository';
 import type { ClaimCreate, ClaimDto, ClaimListQuery, ClaimPatch } from './claim-schemas';
@@ -70,31 +63,32 @@ function columns(input: ClaimPatch): Partial<NewClaimRow> {
 
 export interface ClaimServiceDeps {
   db: Db;
+  kernel: WriteKernel;
   claims: ClaimRepository;
-  incidents: Pick<IncidentRepository, 'lockLive' | 'findLive'>;
+  incidents: Pick<IncidentRepository, 'lockLive'>;
   sources: Pick<SourceRepository, 'findLive'>;
-  truth: IncidentTruth;
 }
 
 /**
  * Every claim write locks its incident first, then recomputes the incident's status and casualties in the
  * same transaction: concurrent writers on one incident queue, and the stored figures never go stale.
  */
-export function createClaimService({ db, claims, incidents, sources, truth }: ClaimServiceDeps) {
+export function createClaimService({ db, kernel, claims, incidents, sources }: ClaimServiceDeps) {
   /** Locks the claim's incident (which serialises all writes to its claims), then checks If-Match. */
-  async function lockForWrite(tx: Executor, id: string, options: WriteOptions): Promise<ClaimRow> {
-    const found = await claims.findLive(tx, id);
+  async function lockForWrite(write: Write, id: string): Promise<ClaimRow> {
+    const found = await claims.findLive(write.tx, id);
     if (!found) throw new NotFoundError('claim', id);
-    await incidents.lockLive(tx, found.incidentId);
-    const current = await claims.findLive(tx, id);
+    await incidents.lockLive(write.tx, found.incidentId);
+    const current = await claims.findLive(write.tx, id);
     if (!current) throw new NotFoundError('claim', id);
-    checkPrecondition('claim', current, options);
+    write.checkPrecondition('claim', current);
     return current;
   }
 
   return {
     async create(input: ClaimCreate, options: WriteOptions = {}): Promise<ClaimDto> {
-      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+      return kernel.run(options, async (write) => {
+        const { tx } = write;
         const errors = [];
         if (!(await incidents.lockLive(tx, input.incident_id))) {
           errors.push({ path: 'body.incident_id', message: 'no live incident with this id' });
@@ -111,11 +105,8 @@ export function createClaimService({ db, claims, incidents, sources, truth }: Cl
             sourceId: input.source_id,
           }),
         );
-        journal.record({ type: 'claim', state: created });
-        await truth.recompute(tx, journal, created.incident_id, {
-          claim_id: created.id,
-          reason: 'claim created',
-        });
+        write.record({ type: 'claim', state: created });
+        await write.recomputeTruth([created.incident_id], { claim_id: created.id, reason: 'claim created' });
         return created;
       });
     },
@@ -127,26 +118,26 @@ export function createClaimService({ db, claims, incidents, sources, truth }: Cl
     },
 
     async update(id: string, patch: ClaimPatch, options: WriteOptions = {}): Promise<ClaimDto> {
-      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
-        const before = await lockForWrite(tx, id, options);
-        const after = toClaimDto((await claims.update(tx, id, columns(patch)))!);
+      return kernel.run(options, async (write) => {
+        const before = await lockForWrite(write, id);
+        const after = toClaimDto((await claims.update(write.tx, id, columns(patch)))!);
         assertChanged(toClaimDto(before), after);
-        journal.record({ type: 'claim', state: after, previous: toClaimDto(before) });
+        write.record({ type: 'claim', state: after, previous: toClaimDto(before) });
         const reason =
           patch.review_status && patch.review_status !== before.reviewStatus
             ? 'claim reviewed'
             : 'claim changed';
-        await truth.recompute(tx, journal, after.incident_id, { claim_id: id, reason });
+        await write.recomputeTruth([after.incident_id], { claim_id: id, reason });
         return after;
       });
     },
 
     async remove(id: string, options: WriteOptions = {}): Promise<void> {
-      await writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
-        const before = await lockForWrite(tx, id, options);
-        const tombstone = toClaimDto((await claims.softDelete(tx, id))!);
-        journal.record({ type: 'claim', state: tombstone, previous: toClaimDto(before), action: 'delete' });
-        await truth.recompute(tx, journal, before.incidentId, { claim_id: id, reason: 'claim deleted' });
+      await kernel.run(options, async (write) => {
+        const before = await lockForWrite(write, id);
+        const tombstone = toClaimDto((await claims.softDelete(write.tx, id))!);
+        write.record({ type: 'claim', state: tombstone, previous: toClaimDto(before), action: 'delete' });
+        await write.recomputeTruth([before.incidentId], { claim_id: id, reason: 'claim deleted' });
       });
     },
 

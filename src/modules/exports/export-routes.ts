@@ -16,8 +16,9 @@ import {
   type Representations,
 } from '../../http/formats';
 import { featureCollectionSchema } from '../../http/geojson';
-import type { Page } from '../../http/pagination';
+import type { Page } from '../../core/paging';
 import { securedProblems } from '../../http/problems';
+import type { RouteDefinition } from '../../http/resource-routes';
 import { claimRepresentations } from '../claims/claim-formats';
 import { claimListQuery, claimSchema } from '../claims/claim-schemas';
 import type { ClaimService } from '../claims/claim-service';
@@ -40,9 +41,7 @@ type SqlExport = (
 ) => SQL;
 
 interface ExportSpec<T extends object> {
-  collection: string;
   resourceType: 'incident' | 'claim' | 'source';
-  singular: string;
   item: z.ZodType;
   query: z.ZodType;
   list: (query: never) => Promise<Page<T>>;
@@ -54,29 +53,30 @@ interface ExportSpec<T extends object> {
 /** Rows per FETCH of an export's cursor. */
 const CURSOR_BATCH = 500;
 
-function registerExport<T extends object>(
-  app: FastifyInstance,
+/** The definition of one export route; the URL is named where it is registered. */
+function exportRoute<T extends object>(
   spec: ExportSpec<T>,
   redaction: Redaction,
   database: Database,
-) {
+): RouteDefinition {
   const formats = spec.representations.feature ? FORMATS : FORMATS.filter((f) => f !== 'geojson');
-  app.route({
-    method: 'GET',
-    url: `/export/${spec.collection}`,
+  // The collection's name: the operation's name and tag, and the file's.
+  const singular = spec.resourceType;
+  const collection = `${singular}s`;
+  return {
     config: { access: 'read' },
     schema: {
-      operationId: `export${spec.collection[0]!.toUpperCase()}${spec.collection.slice(1)}`,
-      tags: ['exports', spec.collection],
-      summary: `Export every matching ${spec.singular}`,
-      description: `All ${spec.collection} the filters select, with no page limit, streamed in the chosen format (format= or Accept). The same filters as the list; deleted records only with include_deleted=true.`,
+      operationId: `export${collection[0]!.toUpperCase()}${collection.slice(1)}`,
+      tags: ['exports', collection],
+      summary: `Export every matching ${singular}`,
+      description: `All ${collection} the filters select, with no page limit, streamed in the chosen format (format= or Accept). The same filters as the list; deleted records only with include_deleted=true.`,
       querystring: spec.query,
       response: {
         200: {
-          description: `Every matching ${spec.singular}, streamed`,
+          description: `Every matching ${singular}, streamed`,
           content: {
             'application/json': { schema: z.array(spec.item) },
-            'application/x-ndjson': { schema: z.string().describe(`One ${spec.singular} per line`) },
+            'application/x-ndjson': { schema: z.string().describe(`One ${singular} per line`) },
             'text/csv': {
               schema: z
                 .string()
@@ -104,7 +104,7 @@ function registerExport<T extends object>(
               ? MEDIA_TYPES[format]
               : `${MEDIA_TYPES[format]}; charset=utf-8`,
           )
-          .header('content-disposition', `attachment; filename="${spec.collection}.${extension}"`)
+          .header('content-disposition', `attachment; filename="${collection}.${extension}"`)
           .send(stream);
       if (spec.sql && database.readCursor) {
         const columns = csvColumns(spec.representations, fields).map((c) => c.name);
@@ -122,7 +122,7 @@ function registerExport<T extends object>(
       };
       return send(exportStream(read, filters, format, spec.representations, { fields, hxl }));
     },
-  });
+  };
 }
 
 /** GET /v1/export/{incidents,claims,sources}: the list filters without a page limit, streamed. */
@@ -140,51 +140,54 @@ export async function exportRoutes(
     database: Database;
   },
 ) {
-  registerExport(
-    app,
-    {
-      collection: 'incidents',
-      resourceType: 'incident',
-      singular: 'incident',
-      item: incidentSchema,
-      query: incidentExportQuery,
-      list: services.incidents.list as never,
-      representations: incidentRepresentations,
-      sql: (query, format, fields, csvColumns) =>
-        services.incidents.exportQuery(
-          query as Parameters<IncidentService['exportQuery']>[0],
-          incidentExportColumns(format, fields, csvColumns),
-        ),
-    },
-    redaction,
-    database,
-  );
-  registerExport(
-    app,
-    {
-      collection: 'claims',
-      resourceType: 'claim',
-      singular: 'claim',
-      item: claimSchema,
-      query: claimListQuery.omit({ limit: true, cursor: true }),
-      list: services.claims.list as never,
-      representations: claimRepresentations,
-    },
-    redaction,
-    database,
-  );
-  registerExport(
-    app,
-    {
-      collection: 'sources',
-      resourceType: 'source',
-      singular: 'source',
-      item: sourceSchema,
-      query: sourceListQuery.omit({ limit: true, cursor: true }),
-      list: services.sources.list as never,
-      representations: sourceRepresentations,
-    },
-    redaction,
-    database,
-  );
+  app.route({
+    method: 'GET',
+    url: '/v1/export/incidents',
+    ...exportRoute(
+      {
+        resourceType: 'incident',
+        item: incidentSchema,
+        query: incidentExportQuery,
+        list: services.incidents.list as never,
+        representations: incidentRepresentations,
+        sql: (query, format, fields, csvColumns) =>
+          services.incidents.exportQuery(
+            query as Parameters<IncidentService['exportQuery']>[0],
+            incidentExportColumns(format, fields, csvColumns),
+          ),
+      },
+      redaction,
+      database,
+    ),
+  });
+  app.route({
+    method: 'GET',
+    url: '/v1/export/claims',
+    ...exportRoute(
+      {
+        resourceType: 'claim',
+        item: claimSchema,
+        query: claimListQuery.omit({ limit: true, cursor: true }),
+        list: services.claims.list as never,
+        representations: claimRepresentations,
+      },
+      redaction,
+      database,
+    ),
+  });
+  app.route({
+    method: 'GET',
+    url: '/v1/export/sources',
+    ...exportRoute(
+      {
+        resourceType: 'source',
+        item: sourceSchema,
+        query: sourceListQuery.omit({ limit: true, cursor: true }),
+        list: services.sources.list as never,
+        representations: sourceRepresentations,
+      },
+      redaction,
+      database,
+    ),
+  });
 }

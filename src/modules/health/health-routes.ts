@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/client';
-import { problemResponses, ProblemError } from '../../http/problems';
+import { AppError } from '../../core/errors';
+import { problemResponses } from '../../http/problems';
 import { jsonResponse } from '../../http/responses';
 
 const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
@@ -51,7 +52,7 @@ export async function healthRoutes(
         await database.ping();
       } catch (err) {
         request.log.warn({ err }, 'database ping failed');
-        throw new ProblemError(503, 'unavailable', 'The database is not reachable.');
+        throw new AppError('unavailable', 'unavailable', 'The database is not reachable.');
       }
       return { status: 'ok' as const, database: database.driver };
     },

@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, gt, lte } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
-import { allOf, keyset } from '../../db/keyset';
+import { allOf, keyset } from '../../core/paging';
 import { changes, type ChangeRow } from '../../db/schema';
-import type { ResourceType } from './journal';
+import type { ResourceType } from '../../core/journal';
 
 export function createHistoryRepository() {
   return {

@@ -1,11 +1,61 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ResourceType } from '../../core/journal';
+import { idParams } from '../../http/fields';
+import { linkNext, sendPage } from '../../http/pagination';
 import { securedProblems } from '../../http/problems';
-import { jsonResponse } from '../../http/responses';
-import { linkNext } from '../../http/pagination';
 import type { Redaction } from '../../http/redaction';
+import type { RouteDefinition } from '../../http/resource-routes';
+import { jsonResponse } from '../../http/responses';
 import type { HistoryService } from './history-service';
-import { changeFeedQuery, changeFeedSchema } from './history-schemas';
+import { changeFeedQuery, changeFeedSchema, historyPageSchema, historyQuery } from './history-schemas';
+
+/** GET …/{id}/history of one resource: every version, with who made it, when, what changed and why. */
+export function historyRoute({
+  resourceType,
+  singular,
+  tag,
+  history,
+  redaction,
+}: {
+  resourceType: ResourceType;
+  singular: string;
+  tag: string;
+  history: HistoryService;
+  redaction: Redaction;
+}): RouteDefinition {
+  const lower = singular.toLowerCase();
+  const a = /^[aeiou]/.test(lower) ? `an ${lower}` : `a ${lower}`;
+  return {
+    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
+    schema: {
+      operationId: `get${singular}History`,
+      tags: [tag],
+      summary: `Every version of ${a}`,
+      description: `Each version of the ${lower}, oldest first, with who made it, when, what changed and why; deleted records keep their history.`,
+      params: idParams,
+      querystring: historyQuery,
+      response: { 200: jsonResponse(historyPageSchema, 'A page of versions'), ...securedProblems(404) },
+    },
+    handler: async (request, reply) => {
+      const { data, nextCursor } = await history.versions(
+        resourceType,
+        (request.params as { id: string }).id,
+        request.query as { limit: number; cursor?: string },
+      );
+      // Incidents carry nothing that identifies a source, so they need no redaction (and no lookup for it).
+      const redactor = resourceType === 'incident' ? undefined : await redaction(request);
+      const entries = redactor
+        ? data.map((e) => ({
+            ...e,
+            state: redactor.record(resourceType, e.state),
+            changes: redactor.changes(resourceType, e.state, e.changes),
+          }))
+        : data;
+      return sendPage(request, reply, { data: entries, nextCursor });
+    },
+  };
+}
 
 export async function changeFeedRoutes(
   parent: FastifyInstance,
@@ -14,7 +64,7 @@ export async function changeFeedRoutes(
   const app = parent.withTypeProvider<ZodTypeProvider>();
   app.route({
     method: 'GET',
-    url: '/changes',
+    url: '/v1/changes',
     config: { access: 'read', responseHeaders: { 200: ['Link'] } },
     schema: {
       operationId: 'listChanges',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CHANGE_ACTIONS, RESOURCE_TYPES } from '../../db/schema';
 import { timestampOutput, uuid } from '../../http/fields';
-import { pageQuerySchema } from '../../http/pagination';
+import { pageQuerySchema } from '../../core/paging';
 
 const fieldChanges = z
   .record(z.string(), z.object({ from: z.unknown(), to: z.unknown() }))

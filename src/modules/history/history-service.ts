@@ -1,10 +1,10 @@
 import type { Db } from '../../db/client';
 import type { ChangeRow } from '../../db/schema';
 import { iso } from '../../http/fields';
-import { ProblemError } from '../../http/problems';
+import { AppError } from '../../core/errors';
+import { diffStates, type ResourceType } from '../../core/journal';
 import type { HistoryRepository } from './history-repository';
 import type { Change, HistoryEntry } from './history-schemas';
-import { diffStates, type ResourceType } from './journal';
 
 const toEntry = (r: ChangeRow): HistoryEntry => ({
   version: r.version,
@@ -35,7 +35,7 @@ export function createHistoryService({ db, history }: { db: Db; history: History
     async versions(type: ResourceType, id: string, query: { limit: number; cursor?: string | undefined }) {
       const { rows, nextCursor } = await history.versions(db, type, id, query);
       if (rows.length === 0 && !query.cursor) {
-        throw new ProblemError(404, 'not-found', `No ${type} with id ${id} has ever existed.`);
+        throw new AppError('not-found', 'not-found', `No ${type} with id ${id} has ever existed.`);
       }
       return { data: rows.map(toEntry), nextCursor };
     },
@@ -44,10 +44,14 @@ export function createHistoryService({ db, history }: { db: Db; history: History
     async asOf(type: ResourceType, id: string, at: Date): Promise<{ state: Record<string, unknown> }> {
       const row = await history.asOf(db, type, id, at);
       if (!row)
-        throw new ProblemError(404, 'not-found', `No ${type} with id ${id} existed at ${at.toISOString()}.`);
+        throw new AppError(
+          'not-found',
+          'not-found',
+          `No ${type} with id ${id} existed at ${at.toISOString()}.`,
+        );
       if (row.action === 'delete') {
-        throw new ProblemError(
-          404,
+        throw new AppError(
+          'not-found',
           'not-found',
           `The ${type} ${id} had been deleted by ${at.toISOString()}.`,
         );

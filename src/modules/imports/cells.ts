@@ -1,4 +1,4 @@
-import type { FieldError } from '../../http/problems';
+import type { FieldError } from '../../core/errors';
 
 /** Reading CSV cells: blank is null, and a value that cannot be read is an error naming its column. */
 

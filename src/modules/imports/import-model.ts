@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FieldError } from '../../http/problems';
+import type { FieldError } from '../../core/errors';
 import { claimCreateSchema } from '../claims/claim-schemas';
 import { incidentCreateSchema, type IncidentCreate } from '../incidents/incident-schemas';
 import { sourceCreateSchema } from '../sources/source-schemas';

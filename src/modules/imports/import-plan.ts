@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Executor } from '../../db/client';
 import type { ClaimRow, NewIncidentRow, SourceRow } from '../../db/schema';
-import type { FieldError } from '../../http/problems';
-import type { IncidentLists, IncidentRecord, IncidentRepository } from '../incidents/incident-repository';
+import type { FieldError } from '../../core/errors';
+import type { IncidentLists } from '../incidents/incident-lists';
+import type { IncidentRecord, IncidentRepository } from '../incidents/incident-repository';
 import { importedClaimId, isImportedClaim } from './claim-keys';
 import type { ExternalId, ImportRecord } from './import-model';
 import type { ClaimWithSource, ImportRepository, SourceRank } from './import-repository';
 import type { ImportFormat, ImportOutcome } from './import-schemas';
-import { claimChanges, derive, newClaimRow, type PendingClaim, type RankedClaim } from './imported-claims';
+import { deriveTruth } from '../../domain/truth';
+import { claimChanges, newClaimRow, type PendingClaim, type RankedClaim } from './imported-claims';
 import { incidentChanges, newIncident, type PendingIncident } from './imported-incidents';
 
 /**
@@ -168,7 +170,10 @@ export function createPlanner({
     const create = (record: ImportRecord) => {
       const id = randomUUID();
       const claims = record.claims.map((file) => addClaim(record, id, file));
-      result.newIncidents.push({ row: record.row, incident: newIncident(record, id, derive(claims, null)) });
+      result.newIncidents.push({
+        row: record.row,
+        incident: newIncident(record, id, deriveTruth(claims, null)),
+      });
       result.outcomes.push({ row: record.row, key: record.key, outcome: 'created', incidentId: id });
     };
 
@@ -208,7 +213,8 @@ export function createPlanner({
       }
 
       if (claimsChanged) {
-        const derived = derive([...after.values()], current.verificationStatus);
+        const live = [...after.values()].filter((c) => c.deletedAt === null);
+        const derived = deriveTruth(live, current.verificationStatus);
         if (derived.status !== current.status || !isDeepStrictEqual(derived.casualties, current.casualties))
           Object.assign(values, derived);
       }

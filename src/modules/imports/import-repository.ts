@@ -1,5 +1,7 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { queryRows, type Executor } from '../../db/client';
+import { versionedRows } from '../../db/versioned';
 import {
   claimRecordColumns,
   claims,
@@ -11,11 +13,12 @@ import {
   sources,
   type ClaimRow,
   type IncidentRow,
+  type NewClaimRow,
   type NewIncidentRow,
   type SourceRow,
 } from '../../db/schema';
-import { listsFromJson, storeListsFromTables } from '../incidents/incident-lists';
-import type { IncidentLists, IncidentRecord } from '../incidents/incident-repository';
+import { listsFromJson, storeListsFromTables, type IncidentLists } from '../incidents/incident-lists';
+import type { IncidentRecord } from '../incidents/incident-repository';
 import type { ExternalId } from './import-model';
 
 // Imports take this lock for each batch: two imports never decide "new" for the same external id or source
@@ -33,57 +36,48 @@ export type ClaimWithSource = ClaimRow & { reliability: string; independenceGrou
 
 type Column = readonly [name: string, type: string];
 
+/** The fields of a table's records an import writes, by their property names (camelCase). */
+type Fields<T extends PgTable, R> = readonly (keyof R & keyof T['_']['columns'])[];
+
+/** Each field's column as `json_to_recordset` declares it: its name and SQL type. */
+function columnsOf<T extends PgTable, R>(table: T, fields: Fields<T, R>): Column[] {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  return fields.map((field) => {
+    const column = columns[field as string]!;
+    return [column.name, column.getSQLType()] as const;
+  });
+}
+
+/** Records as the JSON rows `json_to_recordset` reads: the fields' values under their column names. */
+function jsonRows<T extends PgTable, R>(table: T, fields: Fields<T, R>, records: readonly R[]): object[] {
+  const names = columnsOf(table, fields).map(([name]) => name);
+  return records.map((record) => Object.fromEntries(fields.map((field, i) => [names[i], record[field]])));
+}
+
 /**
- * Inserts many rows with one statement: the rows travel as one JSON parameter and json_to_recordset turns
+ * Inserts many records with one statement: the rows travel as one JSON parameter and json_to_recordset turns
  * them into a relation. It works alike on the server and on PGlite, whose driver has no COPY FROM STDIN.
  */
-async function insertMany(db: Executor, table: string, columns: readonly Column[], rows: object[]) {
-  if (rows.length === 0) return;
+async function insertMany<T extends PgTable, R>(
+  db: Executor,
+  table: T,
+  fields: Fields<T, R>,
+  records: readonly R[],
+) {
+  if (records.length === 0) return;
+  const columns = columnsOf(table, fields);
   const names = columns.map(([name]) => name).join(', ');
   const definitions = columns.map(([name, type]) => `${name} ${type}`).join(', ');
   await db.execute(
-    sql`INSERT INTO ${sql.identifier(table)} (${sql.raw(names)}) SELECT ${sql.raw(names)} FROM json_to_recordset(${JSON.stringify(rows)}::json) AS r(${sql.raw(definitions)})`,
+    sql`INSERT INTO ${table} (${sql.raw(names)}) SELECT ${sql.raw(names)} FROM json_to_recordset(${JSON.stringify(jsonRows(table, fields, records))}::json) AS r(${sql.raw(definitions)})`,
   );
 }
 
-const INCIDENT_COLUMNS: readonly Column[] = [
-  ['id', 'uuid'],
-  ['ref', 'text'],
-  ['title', 'text'],
-  ['summary', 'text'],
-  ['category', 'text'],
-  ['subcategory', 'text'],
-  ['occurred_from', 'date'],
-  ['occurred_to', 'date'],
-  ['date_precision', 'text'],
-  ['country', 'text'],
-  ['admin1', 'text'],
-  ['admin2', 'text'],
-  ['admin3', 'text'],
-  ['place', 'text'],
-  ['latitude', 'float8'],
-  ['longitude', 'float8'],
-  ['geo_precision', 'text'],
-  ['parent_id', 'uuid'],
-  ['status', 'text'],
-  ['casualties', 'jsonb'],
-  ['killed_best', 'integer'],
-];
-
-const CLAIM_COLUMNS: readonly Column[] = [
-  ['id', 'uuid'],
-  ['incident_id', 'uuid'],
-  ['source_id', 'uuid'],
-  ['stance', 'text'],
-  ['statement', 'text'],
-  ['published_at', 'timestamptz'],
-  ['killed', 'integer'],
-  ['killed_civilians', 'integer'],
-  ['killed_combatants', 'integer'],
-  ['credibility', 'smallint'],
-  ['review_status', 'text'],
-  ['review_note', 'text'],
-];
+const { actors: _actors, tags: _tags, externalIds: _externalIds, ...incidentColumns } = incidentRecordColumns;
+/** The columns of a new incident an import writes: all of the record's, its lists aside (written with them). */
+const INCIDENT_FIELDS = Object.keys(incidentColumns) as (keyof typeof incidentColumns)[];
+/** The columns of a new claim: all of the record's. */
+const CLAIM_FIELDS = Object.keys(claimRecordColumns) as (keyof typeof claimRecordColumns)[];
 
 /** The lists of a new incident, as the JSON the representation gives them. */
 const LIST_COLUMNS: readonly Column[] = [
@@ -92,13 +86,9 @@ const LIST_COLUMNS: readonly Column[] = [
   ['external_ids', 'json'],
 ];
 
-const SOURCE_COLUMNS: readonly Column[] = [
-  ['id', 'uuid'],
-  ['name', 'text'],
-  ['kind', 'text'],
-];
-
 export function createImportRepository() {
+  const claimRows = versionedRows<ClaimRow, NewClaimRow>(claims, claimRecordColumns);
+  const incidentRows = versionedRows<IncidentRow, NewIncidentRow>(incidents, incidentRecordColumns);
   return {
     async lockImports(db: Executor): Promise<void> {
       await db.execute(sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_KEY})`);
@@ -197,12 +187,7 @@ export function createImportRepository() {
     },
 
     async insertSources(db: Executor, rows: SourceRow[]) {
-      await insertMany(
-        db,
-        'sources',
-        SOURCE_COLUMNS,
-        rows.map((s) => ({ id: s.id, name: s.name, kind: s.kind })),
-      );
+      await insertMany(db, sources, ['id', 'name', 'kind'], rows);
     },
 
     /**
@@ -231,33 +216,13 @@ export function createImportRepository() {
       records: IncidentRecord[],
     ): Promise<Map<string, Pick<IncidentLists, 'tags' | 'externalIds'>>> {
       if (records.length === 0) return new Map();
-      const names = INCIDENT_COLUMNS.map(([name]) => name).join(', ');
-      const definitions = [...INCIDENT_COLUMNS, ...LIST_COLUMNS]
-        .map(([name, type]) => `${name} ${type}`)
-        .join(', ');
+      const columns = columnsOf(incidents, INCIDENT_FIELDS);
+      const names = columns.map(([name]) => name).join(', ');
+      const definitions = [...columns, ...LIST_COLUMNS].map(([name, type]) => `${name} ${type}`).join(', ');
       const lists = listsFromJson(sql.raw('r.actors'), sql.raw('r.tags'), sql.raw('r.external_ids'));
-      const rows = records.map((r) => ({
-        id: r.id,
-        ref: r.ref,
-        title: r.title,
-        summary: r.summary,
-        category: r.category,
-        subcategory: r.subcategory,
-        occurred_from: r.occurredFrom,
-        occurred_to: r.occurredTo,
-        date_precision: r.datePrecision,
-        country: r.country,
-        admin1: r.admin1,
-        admin2: r.admin2,
-        admin3: r.admin3,
-        place: r.place,
-        latitude: r.latitude,
-        longitude: r.longitude,
-        geo_precision: r.geoPrecision,
-        parent_id: r.parentId,
-        status: r.status,
-        casualties: r.casualties,
-        killed_best: r.killedBest,
+      const own = jsonRows(incidents, INCIDENT_FIELDS, records);
+      const rows = records.map((r, i) => ({
+        ...own[i],
         actors: r.actors.map((a) => ({ name: a.name, role: a.role })),
         tags: r.tags,
         external_ids: r.externalIds.map((e) => ({ system: e.system, id: e.id })),
@@ -284,53 +249,15 @@ export function createImportRepository() {
     },
 
     async insertClaims(db: Executor, rows: ClaimRow[]) {
-      await insertMany(
-        db,
-        'claims',
-        CLAIM_COLUMNS,
-        rows.map((c) => ({
-          id: c.id,
-          incident_id: c.incidentId,
-          source_id: c.sourceId,
-          stance: c.stance,
-          statement: c.statement,
-          published_at: c.publishedAt,
-          killed: c.killed,
-          killed_civilians: c.killedCivilians,
-          killed_combatants: c.killedCombatants,
-          credibility: c.credibility,
-          review_status: c.reviewStatus,
-          review_note: c.reviewNote,
-        })),
-      );
+      await insertMany(db, claims, CLAIM_FIELDS, rows);
     },
 
-    async updateClaim(db: Executor, id: string, values: Partial<ClaimRow>): Promise<ClaimRow> {
-      const [row] = await db
-        .update(claims)
-        .set({ ...values, version: sql`${claims.version} + 1`, updatedAt: sql`now()` })
-        .where(eq(claims.id, id))
-        .returning(claimRecordColumns);
-      return row!;
-    },
-
-    async softDeleteClaim(db: Executor, id: string): Promise<ClaimRow> {
-      const [row] = await db
-        .update(claims)
-        .set({ deletedAt: sql`now()`, version: sql`${claims.version} + 1`, updatedAt: sql`now()` })
-        .where(eq(claims.id, id))
-        .returning(claimRecordColumns);
-      return row!;
-    },
-
-    async updateIncident(db: Executor, id: string, values: Partial<NewIncidentRow>): Promise<IncidentRow> {
-      const [row] = await db
-        .update(incidents)
-        .set({ ...values, version: sql`${incidents.version} + 1`, updatedAt: sql`now()` })
-        .where(eq(incidents.id, id))
-        .returning(incidentRecordColumns);
-      return row!;
-    },
+    /** A claim or incident the batch has locked, changed as a new version. */
+    updateClaim: async (db: Executor, id: string, values: Partial<ClaimRow>) =>
+      (await claimRows.update(db, id, values))!,
+    softDeleteClaim: async (db: Executor, id: string) => (await claimRows.softDelete(db, id))!,
+    updateIncident: async (db: Executor, id: string, values: Partial<NewIncidentRow>) =>
+      (await incidentRows.update(db, id, values))!,
 
     /** Replaces an incident's lists; returns them as stored, in the representation's order. */
     async replaceLists(
@@ -348,40 +275,16 @@ export function createImportRepository() {
 }
 
 async function insertLists(db: Executor, records: IncidentRecord[]) {
-  await insertMany(
-    db,
-    'incident_actors',
-    [
-      ['incident_id', 'uuid'],
-      ['position', 'smallint'],
-      ['name', 'text'],
-      ['role', 'text'],
-    ],
-    records.flatMap((r) =>
-      r.actors.map((a, position) => ({ incident_id: r.id, position, name: a.name, role: a.role })),
-    ),
+  const actors = records.flatMap((r) =>
+    r.actors.map((a, position) => ({ incidentId: r.id, position, name: a.name, role: a.role })),
   );
-  await insertMany(
-    db,
-    'incident_tags',
-    [
-      ['incident_id', 'uuid'],
-      ['tag', 'text'],
-    ],
-    records.flatMap((r) => r.tags.map((tag) => ({ incident_id: r.id, tag }))),
+  await insertMany(db, incidentActors, ['incidentId', 'position', 'name', 'role'], actors);
+  const tags = records.flatMap((r) => r.tags.map((tag) => ({ incidentId: r.id, tag })));
+  await insertMany(db, incidentTags, ['incidentId', 'tag'], tags);
+  const externalIds = records.flatMap((r) =>
+    r.externalIds.map((e) => ({ incidentId: r.id, system: e.system, externalId: e.id })),
   );
-  await insertMany(
-    db,
-    'incident_external_ids',
-    [
-      ['incident_id', 'uuid'],
-      ['system', 'text'],
-      ['external_id', 'text'],
-    ],
-    records.flatMap((r) =>
-      r.externalIds.map((e) => ({ incident_id: r.id, system: e.system, external_id: e.id })),
-    ),
-  );
+  await insertMany(db, incidentExternalIds, ['incidentId', 'system', 'externalId'], externalIds);
 }
 
 export type ImportRepository = ReturnType<typeof createImportRepository>;

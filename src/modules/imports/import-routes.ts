@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { atLeast } from '../../http/access';
 import { toProblem } from '../../http/error-handler';
 import { chooseFormat } from '../../http/formats';
-import { ProblemError, problemSchema, securedProblems } from '../../http/problems';
+import { AppError } from '../../core/errors';
+import { problemSchema, securedProblems } from '../../http/problems';
 import { writeContext } from '../../http/request-context';
 import type { ImportService } from './import-service';
 import {
@@ -22,8 +23,8 @@ const BODY_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson'];
 const mediaTypeOf = (header: string | undefined) => header?.split(';')[0]?.trim().toLowerCase() || undefined;
 
 function tooLarge(limit: number) {
-  return new ProblemError(
-    413,
+  return new AppError(
+    'too-large',
     'body-too-large',
     `The file is larger than this server accepts for an import (IMPORT_BODY_LIMIT, ${limit} bytes); split it.`,
   );
@@ -58,11 +59,11 @@ const emptySummary = (): ImportSummary => ({ rows: 0, created: 0, updated: 0, un
 
 /** A problem that stops an import after some rows: what those rows did, since their batches stay written. */
 function stoppedAfter(err: unknown, summary: ImportSummary, dryRun: boolean): unknown {
-  if (!(err instanceof ProblemError) || summary.rows === 0) return err;
+  if (!(err instanceof AppError) || summary.rows === 0) return err;
   const progress = dryRun
     ? `Nothing was written (dry run); the ${summary.rows} rows before were checked.`
     : `The ${summary.rows} rows before it were imported and stay so (${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.rejected} rejected); once the file is corrected, sending it again is safe: rows already imported are reported unchanged.`;
-  return new ProblemError(err.status, err.slug, `${err.message} ${progress}`, err.extra);
+  return new AppError(err.kind, err.slug, `${err.message} ${progress}`, err.details);
 }
 
 export async function importRoutes(
@@ -77,8 +78,8 @@ export async function importRoutes(
   });
   app.addContentTypeParser('*', (request, _payload, done) =>
     done(
-      new ProblemError(
-        415,
+      new AppError(
+        'unsupported-media-type',
         'unsupported-media-type',
         `An import body is a text/csv or application/x-ndjson file, not ${mediaTypeOf(request.headers['content-type']) ?? 'untyped'}.`,
       ),
@@ -88,7 +89,7 @@ export async function importRoutes(
 
   app.withTypeProvider<ZodTypeProvider>().route({
     method: 'POST',
-    url: '/imports',
+    url: '/v1/imports',
     config: { access: 'contribute' },
     // The body is a stream the import reads itself; its schema only documents it.
     validatorCompiler: (route) =>
@@ -143,8 +144,8 @@ export async function importRoutes(
       const mediaType = mediaTypeOf(request.headers['content-type']);
       if (!body || !mediaType || !IMPORT_MEDIA_TYPES[format].includes(mediaType)) {
         reply.header('connection', 'close');
-        throw new ProblemError(
-          415,
+        throw new AppError(
+          'unsupported-media-type',
           'unsupported-media-type',
           `format=${format} takes a ${IMPORT_MEDIA_TYPES[format][0]} body, not ${mediaType ?? 'none'}.`,
         );

@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../../db/client';
 import { CONSTRAINT_RULES, findPgError } from '../../db/constraints';
-import type { FieldError } from '../../http/problems';
-import { writeTransaction, type WriteContext } from '../history/journal';
+import type { FieldError } from '../../core/errors';
+import type { WriteContext, WriteKernel } from '../../core/write';
 import type { IncidentRepository } from '../incidents/incident-repository';
 import { acledFormat } from './formats/acled';
 import { mapIncident, ownCsvFormat } from './formats/own';
@@ -68,11 +68,13 @@ const toReport = (o: RowOutcome): ImportRowReport => ({
 
 export function createImportService({
   db,
+  kernel,
   repository,
   incidents,
   batchRows = IMPORT_BATCH_ROWS,
 }: {
   db: Db;
+  kernel: WriteKernel;
   repository: ImportRepository;
   incidents: Pick<IncidentRepository, 'ancestry'>;
   batchRows?: number;
@@ -112,10 +114,10 @@ export function createImportService({
           return result.outcomes.map((o) => (o.outcome === 'created' ? { ...o, incidentId: null } : o));
         }
         try {
-          const result = await writeTransaction(db, context, async (tx, journal) => {
-            await repository.lockImports(tx);
-            const planned = await plan(tx, records, { ...planContext, lock: true });
-            await writePlan(tx, journal, repository, planned, format);
+          const result = await kernel.run({ context }, async (write) => {
+            await repository.lockImports(write.tx);
+            const planned = await plan(write.tx, records, { ...planContext, lock: true });
+            await writePlan(write, repository, planned, format);
             return planned;
           });
           for (const [id, row] of result.matched) matched.set(id, row);

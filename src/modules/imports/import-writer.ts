@@ -1,7 +1,6 @@
-import type { Executor } from '../../db/client';
 import type { ClaimRow, SourceRow } from '../../db/schema';
+import type { Write } from '../../core/write';
 import { toClaimDto } from '../claims/claim-service';
-import type { Journal } from '../history/journal';
 import type { IncidentRecord } from '../incidents/incident-repository';
 import { toIncidentDto } from '../incidents/incident-mapper';
 import { toSourceDto } from '../sources/source-service';
@@ -16,12 +15,12 @@ import type { ImportFormat } from './import-schemas';
  * after the ones it refers to.
  */
 export async function writePlan(
-  tx: Executor,
-  journal: Journal,
+  write: Write,
   repository: ImportRepository,
   plan: BatchPlan,
   format: ImportFormat,
 ): Promise<void> {
+  const { tx } = write;
   const cause = (row: number) => ({ reason: 'import', format, row });
   const now = await repository.transactionTime(tx);
   const stamped = { createdAt: now, updatedAt: now };
@@ -29,7 +28,7 @@ export async function writePlan(
   const sources: SourceRow[] = plan.newSources.map(({ source }) => ({ ...source, ...stamped }));
   await repository.insertSources(tx, sources);
   plan.newSources.forEach(({ row }, i) =>
-    journal.record({ type: 'source', state: toSourceDto(sources[i]!), cause: cause(row) }),
+    write.record({ type: 'source', state: toSourceDto(sources[i]!), cause: cause(row) }),
   );
 
   const prefixes = plan.newIncidents.map(
@@ -50,18 +49,18 @@ export async function writePlan(
   plan.newIncidents.forEach(({ row }, i) => {
     const incident = incidents[i]!;
     const state = toIncidentDto({ ...incident, ...ordered.get(incident.id) });
-    journal.record({ type: 'incident', state, cause: cause(row) });
+    write.record({ type: 'incident', state, cause: cause(row) });
   });
 
   const claims: ClaimRow[] = plan.newClaims.map(({ claim }) => ({ ...claim, ...stamped }));
   await repository.insertClaims(tx, claims);
   plan.newClaims.forEach(({ row }, i) =>
-    journal.record({ type: 'claim', state: toClaimDto(claims[i]!), cause: cause(row) }),
+    write.record({ type: 'claim', state: toClaimDto(claims[i]!), cause: cause(row) }),
   );
 
   for (const { row, before, values } of plan.claimUpdates) {
     const after = await repository.updateClaim(tx, before.id, values);
-    journal.record({
+    write.record({
       type: 'claim',
       state: toClaimDto(after),
       previous: toClaimDto(before),
@@ -70,7 +69,7 @@ export async function writePlan(
   }
   for (const { row, before } of plan.claimDeletes) {
     const tombstone = await repository.softDeleteClaim(tx, before.id);
-    journal.record({
+    write.record({
       type: 'claim',
       state: toClaimDto(tombstone),
       previous: toClaimDto(before),
@@ -83,7 +82,7 @@ export async function writePlan(
     const updated = await repository.updateIncident(tx, before.id, values);
     const after: IncidentRecord = { ...before, ...updated };
     if (lists) Object.assign(after, lists, await repository.replaceLists(tx, { ...after, ...lists }));
-    journal.record({
+    write.record({
       type: 'incident',
       state: toIncidentDto(after),
       previous: toIncidentDto(before),

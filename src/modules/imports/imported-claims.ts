@@ -1,6 +1,4 @@
 import type { ClaimRow } from '../../db/schema';
-import { deriveCasualties } from '../../domain/casualties';
-import { deriveStatus } from '../../domain/status';
 import { importedClaimId } from './claim-keys';
 import type { ExternalId, ImportedClaim } from './import-model';
 import type { SourceRank } from './import-repository';
@@ -80,27 +78,4 @@ export function claimChanges(stored: ClaimRow, file: ImportedClaim, key: Externa
     if (stored.reviewNote === reviewNoteOf(key, false)) values.reviewNote = reviewNoteOf(key, true);
   }
   return values;
-}
-
-/** Status and casualties as the rules of src/domain derive them from an incident's live claims. */
-export function derive(claims: RankedClaim[], verificationStatus: string | null) {
-  const live = claims
-    .filter((c) => c.deletedAt === null)
-    .map((c) => ({
-      ...c,
-      figures: {
-        killed: c.killed,
-        killed_civilians: c.killedCivilians,
-        killed_combatants: c.killedCombatants,
-        injured: c.injured,
-        detained: c.detained,
-        missing: c.missing,
-      },
-    }));
-  const casualties = deriveCasualties(live);
-  return {
-    status: verificationStatus ?? deriveStatus(live),
-    casualties,
-    killedBest: casualties.killed?.best ?? null,
-  };
 }

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { NewIncidentRow } from '../../db/schema';
-import type { IncidentLists, IncidentRecord } from '../incidents/incident-repository';
+import type { IncidentLists } from '../incidents/incident-lists';
+import type { IncidentRecord } from '../incidents/incident-repository';
 import type { ImportRecord, OwnedField } from './import-model';
 
 /** The incident a new row creates, and what a row changes in one stored already. */

@@ -1,7 +1,7 @@
 import { pipeline, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvError, parse } from 'csv-parse';
-import { ProblemError } from '../../http/problems';
+import { AppError, ValidationError } from '../../core/errors';
 import type { MappedRow } from './import-model';
 import type { CsvFormat } from './formats/csv-format';
 
@@ -12,10 +12,7 @@ import type { CsvFormat } from './formats/csv-format';
  */
 
 function headerProblem(errors: { path: string; message: string }[]) {
-  return new ProblemError(400, 'validation', 'The file’s header is not valid for this format.', {
-    title: 'Invalid request',
-    errors,
-  });
+  return new ValidationError('The file’s header is not valid for this format.', errors);
 }
 
 function checkHeader(header: string[], format: CsvFormat) {
@@ -63,8 +60,8 @@ export async function* csvRows(body: Readable, format: CsvFormat): AsyncGenerato
     }
   } catch (err) {
     if (err instanceof CsvError) {
-      throw new ProblemError(
-        400,
+      throw new AppError(
+        'invalid',
         'bad-request',
         `The file is not valid CSV after record ${row}: ${err.message}`,
       );

@@ -1,6 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../db/client';
-import type { IncidentLists } from './incident-repository';
+import type { IncidentRow } from '../../db/schema';
+
+/** An incident's lists, stored on its row. */
+export type IncidentLists = Pick<IncidentRow, 'actors' | 'tags' | 'externalIds'>;
 
 /**
  * An incident's actors, tags and external ids are stored twice: as JSON on the incident row, which reads and

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { and, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db, type Executor } from '../../db/client';
 import type { Viewer } from '../../http/access';
-import { allOf, keyset, type SortSpec } from '../../db/keyset';
+import { allOf, keyset, type SortSpec } from '../../core/paging';
+import { versionedRows } from '../../db/versioned';
 import {
   claims,
   incidentActors,
@@ -15,11 +16,8 @@ import {
   type IncidentRow,
   type NewIncidentRow,
 } from '../../db/schema';
-import { storeListsFromTables } from './incident-lists';
+import { storeListsFromTables, type IncidentLists } from './incident-lists';
 import type { IncidentFilters, IncidentListQuery, IncidentSort } from './incident-schemas';
-
-/** An incident's lists, stored on its row (see incident-lists.ts). */
-export type IncidentLists = Pick<IncidentRow, 'actors' | 'tags' | 'externalIds'>;
 
 /** A whole incident record: its row, lists included. */
 export type IncidentRecord = IncidentRow;
@@ -181,6 +179,11 @@ export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefine
 }
 
 export function createIncidentRepository() {
+  const versioned = versionedRows<IncidentRecord, NewIncidentRow>(
+    incidents,
+    incidentRecordColumns,
+    'no key update',
+  );
   // Reading one incident is the commonest request: its statement is built once per database and prepared.
   const readStatements = new WeakMap<Db, ReturnType<typeof prepareRead>>();
   function prepareRead(db: Db) {
@@ -249,48 +252,17 @@ export function createIncidentRepository() {
       return row;
     },
 
-    async findLive(db: Executor, id: string): Promise<IncidentRecord | undefined> {
-      const [row] = await db
-        .select(incidentRecordColumns)
-        .from(incidents)
-        .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)));
-      return row;
-    },
+    findLive: versioned.findLive,
 
     /**
      * Locks a live incident for the rest of the transaction. NO KEY UPDATE does not conflict with the
      * KEY SHARE locks that inserting claims takes, so concurrent claim writers queue here rather than deadlock.
      */
-    async lockLive(db: Executor, id: string): Promise<IncidentRow | undefined> {
-      const [row] = await db
-        .select(incidentRecordColumns)
-        .from(incidents)
-        .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)))
-        .for('no key update');
-      return row;
-    },
+    lockLive: versioned.lockLive,
 
-    async update(
-      db: Executor,
-      id: string,
-      values: Partial<NewIncidentRow>,
-    ): Promise<IncidentRow | undefined> {
-      const [row] = await db
-        .update(incidents)
-        .set({ ...values, version: sql`${incidents.version} + 1`, updatedAt: sql`now()` })
-        .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)))
-        .returning(incidentRecordColumns);
-      return row;
-    },
+    update: versioned.update,
 
-    async softDelete(db: Executor, id: string): Promise<IncidentRow | undefined> {
-      const [row] = await db
-        .update(incidents)
-        .set({ deletedAt: sql`now()`, version: sql`${incidents.version} + 1`, updatedAt: sql`now()` })
-        .where(and(eq(incidents.id, id), isNull(incidents.deletedAt)))
-        .returning(incidentRecordColumns);
-      return row;
-    },
+    softDelete: versioned.softDelete,
 
     /** The ids of an incident and all its ancestors, nearest first; used to refuse parent cycles. */
     async ancestry(db: Executor, id: string): Promise<string[]> {

@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ifMatchHeaders, registerCrudRoutes } from '../../http/crud-routes';
 import { idParams } from '../../http/fields';
 import { idempotencyKeyHeader } from '../../http/idempotency';
 import { BODY_PROBLEMS, securedProblems } from '../../http/problems';
-import { etagOf, ifMatchOf, writeContext } from '../../http/request-context';
-import { jsonResponse } from '../../http/responses';
-import { incidentRepresentations } from './incident-formats';
 import type { Redaction } from '../../http/redaction';
+import { etagOf, ifMatchOf, writeContext } from '../../http/request-context';
+import { ifMatchHeaders, resourceRoutes } from '../../http/resource-routes';
+import { jsonResponse } from '../../http/responses';
+import { historyRoute } from '../history/history-routes';
 import type { HistoryService } from '../history/history-service';
+import { incidentRepresentations } from './incident-formats';
 import type { IncidentService } from './incident-service';
 import {
   incidentCreateSchema,
@@ -17,6 +18,7 @@ import {
   incidentPatchSchema,
   incidentSchema,
   verificationRequestSchema,
+  type IncidentDto,
 } from './incident-schemas';
 
 export async function incidentRoutes(
@@ -27,10 +29,11 @@ export async function incidentRoutes(
     redaction,
   }: { service: IncidentService; history: HistoryService; redaction: Redaction },
 ) {
-  registerCrudRoutes(app, {
-    collection: 'incidents',
+  const routes = resourceRoutes({
+    tag: 'incidents',
     resourceType: 'incident',
-    history,
+    locationOf: (id) => `/v1/incidents/${id}`,
+    asOf: async (id, at) => (await history.asOf('incident', id, at)).state as IncidentDto,
     redaction,
     representations: incidentRepresentations,
     singular: 'Incident',
@@ -53,10 +56,20 @@ export async function incidentRoutes(
         'Soft delete: the record is kept and stops appearing. Refused (409) while live claims or child incidents refer to it.',
     },
   });
+  app.route({ method: 'GET', url: '/v1/incidents', ...routes.list });
+  app.route({ method: 'POST', url: '/v1/incidents', ...routes.create });
+  app.route({ method: 'GET', url: '/v1/incidents/:id', ...routes.read });
+  app.route({ method: 'PATCH', url: '/v1/incidents/:id', ...routes.update });
+  app.route({ method: 'DELETE', url: '/v1/incidents/:id', ...routes.remove });
+  app.route({
+    method: 'GET',
+    url: '/v1/incidents/:id/history',
+    ...historyRoute({ resourceType: 'incident', singular: 'Incident', tag: 'incidents', history, redaction }),
+  });
 
   app.withTypeProvider<ZodTypeProvider>().route({
     method: 'POST',
-    url: '/incidents/:id/verification',
+    url: '/v1/incidents/:id/verification',
     config: { access: 'verify', idempotent: true, responseHeaders: { 200: ['ETag', 'Idempotent-Replayed'] } },
     schema: {
       operationId: 'verifyIncident',

@@ -21,7 +21,7 @@ import {
   uuid,
 } from '../../http/fields';
 import { formatQueryFields } from '../../http/formats';
-import { pageQuerySchema, pageSchema } from '../../http/pagination';
+import { pageQuerySchema, pageSchema } from '../../core/paging';
 
 const category = z.enum(INCIDENT_CATEGORIES);
 const subcategory = z.enum(INCIDENT_SUBCATEGORIES);

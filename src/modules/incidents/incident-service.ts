@@ -2,16 +2,10 @@ import type { Viewer } from '../../http/access';
 import { sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client';
 import type { NewIncidentRow } from '../../db/schema';
+import { ConflictError, NotFoundError, UnprocessableError } from '../../core/errors';
+import { assertChanged, type Write, type WriteKernel, type WriteOptions } from '../../core/write';
 import { emptyCasualties } from '../../domain/casualties';
 import { columnValues } from '../../http/fields';
-import { ConflictError, NotFoundError, UnprocessableError } from '../../http/problems';
-import {
-  assertChanged,
-  checkPrecondition,
-  SYSTEM,
-  writeTransaction,
-  type WriteOptions,
-} from '../history/journal';
 import { toIncidentDto } from './incident-mapper';
 import type { IncidentRepository } from './incident-repository';
 import type {
@@ -54,11 +48,12 @@ const listsOf = (input: IncidentPatch) => ({
 
 export interface IncidentServiceDeps {
   db: Db;
+  kernel: WriteKernel;
   incidents: IncidentRepository;
   truth: IncidentTruth;
 }
 
-export function createIncidentService({ db, incidents, truth }: IncidentServiceDeps) {
+export function createIncidentService({ db, kernel, incidents, truth }: IncidentServiceDeps) {
   async function checkParent(
     tx: Executor,
     incidentId: string | undefined,
@@ -85,16 +80,17 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
   }
 
   /** Locks the incident, checks If-Match, and returns its representation before the change. */
-  async function lockForWrite(tx: Executor, id: string, options: WriteOptions): Promise<IncidentDto> {
-    const row = await incidents.lockLive(tx, id);
+  async function lockForWrite(write: Write, id: string): Promise<IncidentDto> {
+    const row = await incidents.lockLive(write.tx, id);
     if (!row) throw new NotFoundError('incident', id);
-    checkPrecondition('incident', row, options);
-    return load(tx, id);
+    write.checkPrecondition('incident', row);
+    return toIncidentDto(row);
   }
 
   return {
     async create(input: IncidentCreate, options: WriteOptions = {}): Promise<IncidentDto> {
-      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+      return kernel.run(options, async (write) => {
+        const { tx } = write;
         await checkParent(tx, undefined, input.parent_id);
         const prefix = `${input.country ?? 'XXX'}-${input.occurred_from.slice(0, 4)}`;
         const number = await incidents.nextRefNumber(tx, prefix);
@@ -109,7 +105,7 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
         });
         await incidents.replaceLists(tx, row.id, listsOf(input));
         const created = await load(tx, row.id);
-        journal.record({ type: 'incident', state: created });
+        write.record({ type: 'incident', state: created });
         return created;
       });
     },
@@ -121,21 +117,23 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
     },
 
     async update(id: string, patch: IncidentPatch, options: WriteOptions = {}): Promise<IncidentDto> {
-      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
-        const before = await lockForWrite(tx, id, options);
+      return kernel.run(options, async (write) => {
+        const { tx } = write;
+        const before = await lockForWrite(write, id);
         await checkParent(tx, id, patch.parent_id);
         await incidents.update(tx, id, columns(patch));
         await incidents.replaceLists(tx, id, listsOf(patch));
         const after = await load(tx, id);
         assertChanged(before, after);
-        journal.record({ type: 'incident', state: after, previous: before });
+        write.record({ type: 'incident', state: after, previous: before });
         return after;
       });
     },
 
     async remove(id: string, options: WriteOptions = {}): Promise<void> {
-      await writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
-        const before = await lockForWrite(tx, id, options);
+      await kernel.run(options, async (write) => {
+        const { tx } = write;
+        const before = await lockForWrite(write, id);
         const claimIds = await incidents.liveClaimIds(tx, id);
         if (claimIds.length) {
           throw new ConflictError(
@@ -150,9 +148,8 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
             'incident_has_live_children',
           );
         }
-        const row = (await incidents.softDelete(tx, id))!;
-        const tombstone = row;
-        journal.record({
+        const tombstone = (await incidents.softDelete(tx, id))!;
+        write.record({
           type: 'incident',
           state: toIncidentDto(tombstone),
           previous: before,
@@ -163,26 +160,24 @@ export function createIncidentService({ db, incidents, truth }: IncidentServiceD
 
     /** A verifier's ruling: verified or discredited stays until a verifier changes it or sends `auto`. */
     async verify(id: string, request: VerificationRequest, options: WriteOptions = {}): Promise<IncidentDto> {
-      const context = options.context ?? SYSTEM;
-      return writeTransaction(db, context, async (tx, journal) => {
-        await lockForWrite(tx, id, options);
+      return kernel.run(options, async (write) => {
+        await lockForWrite(write, id);
         const ruling =
           request.status === 'auto'
             ? { verificationStatus: null, verificationRationale: null, verifiedBy: null, verifiedAt: null }
             : {
                 verificationStatus: request.status,
                 verificationRationale: request.rationale,
-                verifiedBy: context.actor,
+                verifiedBy: write.context.actor,
                 verifiedAt: sql`now()` as unknown as Date,
               };
         await truth.recompute(
-          tx,
-          journal,
+          write,
           id,
           { verification: request.status, rationale: request.rationale },
           ruling,
         );
-        return load(tx, id);
+        return load(write.tx, id);
       });
     },
 

@@ -1,54 +1,26 @@
-import { and, eq, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, ilike, inArray, isNull, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import type { Viewer } from '../../http/access';
-import { allOf, byCreation, keyset } from '../../db/keyset';
+import { allOf, byCreation, keyset } from '../../core/paging';
+import { versionedRows } from '../../db/versioned';
 import { claims, sources, type NewSourceRow, type SourceRow } from '../../db/schema';
 import type { SourceListQuery } from './source-schemas';
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function createSourceRepository() {
+  const versioned = versionedRows<SourceRow, NewSourceRow>(sources, getTableColumns(sources));
   return {
     async insert(db: Executor, values: NewSourceRow): Promise<SourceRow> {
       const [row] = await db.insert(sources).values(values).returning();
       return row!;
     },
 
-    async findLive(db: Executor, id: string): Promise<SourceRow | undefined> {
-      const [row] = await db
-        .select()
-        .from(sources)
-        .where(and(eq(sources.id, id), isNull(sources.deletedAt)));
-      return row;
-    },
-
+    findLive: versioned.findLive,
     /** Locks the row for the rest of the transaction, so concurrent writers queue instead of overwriting. */
-    async lockLive(db: Executor, id: string): Promise<SourceRow | undefined> {
-      const [row] = await db
-        .select()
-        .from(sources)
-        .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
-        .for('update');
-      return row;
-    },
-
-    async update(db: Executor, id: string, values: Partial<NewSourceRow>): Promise<SourceRow | undefined> {
-      const [row] = await db
-        .update(sources)
-        .set({ ...values, version: sql`${sources.version} + 1`, updatedAt: sql`now()` })
-        .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
-        .returning();
-      return row;
-    },
-
-    async softDelete(db: Executor, id: string): Promise<SourceRow | undefined> {
-      const [row] = await db
-        .update(sources)
-        .set({ deletedAt: sql`now()`, version: sql`${sources.version} + 1`, updatedAt: sql`now()` })
-        .where(and(eq(sources.id, id), isNull(sources.deletedAt)))
-        .returning();
-      return row;
-    },
+    lockLive: versioned.lockLive,
+    update: versioned.update,
+    softDelete: versioned.softDelete,
 
     /** Ids of the live claims that cite this source (at most `limit`). */
     async liveClaimIds(db: Executor, sourceId: string, limit = 20): Promise<string[]> {

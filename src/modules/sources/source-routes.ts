@@ -1,25 +1,28 @@
 import type { FastifyInstance } from 'fastify';
-import { registerCrudRoutes } from '../../http/crud-routes';
-import { sourceRepresentations } from './source-formats';
 import type { Redaction } from '../../http/redaction';
+import { resourceRoutes } from '../../http/resource-routes';
+import { historyRoute } from '../history/history-routes';
 import type { HistoryService } from '../history/history-service';
-import type { SourceService } from './source-service';
+import { sourceRepresentations } from './source-formats';
 import {
   sourceCreateSchema,
   sourceListQuery,
   sourcePageSchema,
   sourcePatchSchema,
   sourceSchema,
+  type SourceDto,
 } from './source-schemas';
+import type { SourceService } from './source-service';
 
 export async function sourceRoutes(
   app: FastifyInstance,
   { service, history, redaction }: { service: SourceService; history: HistoryService; redaction: Redaction },
 ) {
-  registerCrudRoutes(app, {
-    collection: 'sources',
+  const routes = resourceRoutes({
+    tag: 'sources',
     resourceType: 'source',
-    history,
+    locationOf: (id) => `/v1/sources/${id}`,
+    asOf: async (id, at) => (await history.asOf('source', id, at)).state as SourceDto,
     redaction,
     representations: sourceRepresentations,
     singular: 'Source',
@@ -40,5 +43,15 @@ export async function sourceRoutes(
       remove:
         'Soft delete: the record is kept and stops appearing. Refused (409) while live claims cite the source.',
     },
+  });
+  app.route({ method: 'GET', url: '/v1/sources', ...routes.list });
+  app.route({ method: 'POST', url: '/v1/sources', ...routes.create });
+  app.route({ method: 'GET', url: '/v1/sources/:id', ...routes.read });
+  app.route({ method: 'PATCH', url: '/v1/sources/:id', ...routes.update });
+  app.route({ method: 'DELETE', url: '/v1/sources/:id', ...routes.remove });
+  app.route({
+    method: 'GET',
+    url: '/v1/sources/:id/history',
+    ...historyRoute({ resourceType: 'source', singular: 'Source', tag: 'sources', history, redaction }),
   });
 }

@@ -1,16 +1,9 @@
 import type { Viewer } from '../../http/access';
 import type { Db } from '../../db/client';
 import type { NewSourceRow, SourceRow } from '../../db/schema';
+import { ConflictError, NotFoundError } from '../../core/errors';
+import { assertChanged, type WriteKernel, type WriteOptions } from '../../core/write';
 import { columnValues, lifecycleOf } from '../../http/fields';
-import { ConflictError, NotFoundError } from '../../http/problems';
-import {
-  assertChanged,
-  checkPrecondition,
-  SYSTEM,
-  writeTransaction,
-  type WriteOptions,
-} from '../history/journal';
-import type { IncidentTruth } from '../incidents/incident-truth';
 import type { SourceRepository } from './source-repository';
 import type { SourceCreate, SourceDto, SourceListQuery, SourcePatch } from './source-schemas';
 
@@ -49,16 +42,16 @@ function columns(input: SourcePatch): Partial<NewSourceRow> {
 
 export interface SourceServiceDeps {
   db: Db;
+  kernel: WriteKernel;
   sources: SourceRepository;
-  truth: IncidentTruth;
 }
 
-export function createSourceService({ db, sources, truth }: SourceServiceDeps) {
+export function createSourceService({ db, kernel, sources }: SourceServiceDeps) {
   return {
     async create(input: SourceCreate, options: WriteOptions = {}): Promise<SourceDto> {
-      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
-        const created = toSourceDto(await sources.insert(tx, columns(input) as NewSourceRow));
-        journal.record({ type: 'source', state: created });
+      return kernel.run(options, async (write) => {
+        const created = toSourceDto(await sources.insert(write.tx, columns(input) as NewSourceRow));
+        write.record({ type: 'source', state: created });
         return created;
       });
     },
@@ -70,32 +63,34 @@ export function createSourceService({ db, sources, truth }: SourceServiceDeps) {
     },
 
     async update(id: string, patch: SourcePatch, options: WriteOptions = {}): Promise<SourceDto> {
-      return writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+      return kernel.run(options, async (write) => {
+        const { tx } = write;
         const before = await sources.lockLive(tx, id);
         if (!before) throw new NotFoundError('source', id);
-        checkPrecondition('source', before, options);
+        write.checkPrecondition('source', before);
         const after = (await sources.update(tx, id, columns(patch)))!;
         assertChanged(toSourceDto(before), toSourceDto(after));
-        journal.record({ type: 'source', state: toSourceDto(after), previous: toSourceDto(before) });
+        write.record({ type: 'source', state: toSourceDto(after), previous: toSourceDto(before) });
         // Reliability ranks claims for the best estimate; the group decides corroboration.
         if (
           before.reliability !== after.reliability ||
           before.independenceGroup !== after.independenceGroup
         ) {
-          const cause = { source_id: id, reason: 'source reliability or independence group changed' };
-          for (const incidentId of await sources.incidentIdsCiting(tx, id)) {
-            await truth.recompute(tx, journal, incidentId, cause);
-          }
+          await write.recomputeTruth(await sources.incidentIdsCiting(tx, id), {
+            source_id: id,
+            reason: 'source reliability or independence group changed',
+          });
         }
         return toSourceDto(after);
       });
     },
 
     async remove(id: string, options: WriteOptions = {}): Promise<void> {
-      await writeTransaction(db, options.context ?? SYSTEM, async (tx, journal) => {
+      await kernel.run(options, async (write) => {
+        const { tx } = write;
         const before = await sources.lockLive(tx, id);
         if (!before) throw new NotFoundError('source', id);
-        checkPrecondition('source', before, options);
+        write.checkPrecondition('source', before);
         const claimIds = await sources.liveClaimIds(tx, id);
         if (claimIds.length) {
           throw new ConflictError(
@@ -104,7 +99,7 @@ export function createSourceService({ db, sources, truth }: SourceServiceDeps) {
           );
         }
         const row = (await sources.softDelete(tx, id))!;
-        journal.record({
+        write.record({
           type: 'source',
           state: toSourceDto(row),
           previous: toSourceDto(before),

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import type { Viewer } from '../../http/access';
-import { allOf } from '../../db/keyset';
+import { allOf } from '../../core/paging';
 import { incidents } from '../../db/schema';
 import { FIGURES } from '../../domain/vocabulary';
 import { incidentConditions } from '../incidents/incident-repository';

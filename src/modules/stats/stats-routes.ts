@@ -48,7 +48,7 @@ export async function statsRoutes(parent: FastifyInstance, { db }: { db: Db }) {
   const stats = createStatsRepository();
   app.route({
     method: 'GET',
-    url: '/stats/incidents',
+    url: '/v1/stats/incidents',
     config: { access: 'read' },
     schema: {
       operationId: 'getIncidentStats',

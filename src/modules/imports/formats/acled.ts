@@ -1,4 +1,4 @@
-import type { FieldError } from '../../../http/problems';
+import type { FieldError } from '../../../core/errors';
 import type { IncidentCategory } from '../../../domain/vocabulary';
 import { asTag, codeCell, dateCell, decimalCell, integerCell, listCell, textCell } from '../cells';
 import { alpha3OfName, alpha3OfNumeric } from '../countries';

@@ -1,5 +1,5 @@
 import { FIGURES } from '../../../domain/vocabulary';
-import type { FieldError } from '../../../http/problems';
+import type { FieldError } from '../../../core/errors';
 import { decimalCell, listCell, textCell } from '../cells';
 import {
   EVENT_FIELDS,

@@ -1,5 +1,5 @@
 import type { IncidentCategory } from '../../../domain/vocabulary';
-import type { FieldError } from '../../../http/problems';
+import type { FieldError } from '../../../core/errors';
 import { codeCell, dateCell, decimalCell, integerCell, listCell, textCell } from '../cells';
 import { alpha3OfName } from '../countries';
 import {

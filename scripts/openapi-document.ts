@@ -1,6 +1,6 @@
-import { buildApp } from '../app';
-import { loadConfig } from '../config';
-import { openPglite } from '../db/client';
+import { buildApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { openPglite } from '../src/db/client';
 
 /**
  * The OpenAPI document as the committed file holds it. Building the app needs a database handle but

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest, RouteOptions } from 'fastify';
 import { z } from 'zod';
-import type { ResourceType } from '../modules/history/journal';
-import type { HistoryService } from '../modules/history/history-service';
-import { historyPageSchema, historyQuery } from '../modules/history/history-schemas';
+import type { ResourceType } from '../core/journal';
+import type { Page } from '../core/paging';
+import type { WriteOptions } from '../core/write';
 import { seesProtected, type Viewer } from './access';
 import { idParams, queryList, timestampInput } from './fields';
 import type { Redactor } from './redaction';
@@ -16,11 +16,10 @@ import {
   type Representations,
 } from './formats';
 import { featureCollectionSchema } from './geojson';
-import { sendPage, type Page } from './pagination';
+import { sendPage } from './pagination';
 import { BODY_PROBLEMS, securedProblems } from './problems';
 import { clientHasVersion, etagOf, ifMatchOf, writeContext } from './request-context';
 import { jsonResponse } from './responses';
-import type { WriteOptions } from '../modules/history/journal';
 
 type FormatQuery = { format?: Format; fields?: string[]; hxl?: boolean };
 
@@ -40,15 +39,18 @@ export interface CrudSpec<
   Q extends z.ZodType,
   L extends z.ZodType,
 > {
-  /** Path segment, e.g. `sources`. */
-  collection: string;
+  /** The tag the operations are grouped under, e.g. `sources`. */
+  tag: string;
   resourceType: ResourceType;
+  /** The URL of a record, for Location. */
+  locationOf: (id: string) => string;
   /** Singular and plural names for operation ids and summaries, e.g. Source / Sources. */
   singular: string;
   plural: string;
   schemas: { item: I; create: C; patch: P; listQuery: Q; page: L };
   service: CrudService<z.output<I>, z.output<C>, z.output<P>, z.output<Q>>;
-  history: HistoryService;
+  /** The record as it stood at a moment, from its history. */
+  asOf: (id: string, at: Date) => Promise<z.output<I>>;
   /** The redactor of protected sources for a request's viewer (undefined: sees everything). */
   redaction: (request: FastifyRequest) => Promise<Redactor | undefined>;
   /** Field-level rules beyond the route's access, e.g. only verifiers review claims; throws 401/403. */
@@ -80,26 +82,24 @@ const readHeaders = z.looseObject({
     .describe('An ETag the client holds; 304 when still current'),
 });
 
-/** Registers list, create, read, partial update, soft delete and history for one resource, described alike. */
-export function registerCrudRoutes<
+/** A route's definition but for its method and URL, which the feature's routes file names. */
+export type RouteDefinition = Omit<RouteOptions, 'method' | 'url'>;
+
+export type ResourceRoutes = Record<'list' | 'create' | 'read' | 'update' | 'remove', RouteDefinition>;
+
+/**
+ * The definitions of list, create, read, partial update and soft delete for one resource, described alike. Each
+ * feature registers them under its own URLs (`app.route({ method: 'GET', url: '/v1/sources', ...routes.list })`).
+ */
+export function resourceRoutes<
   I extends z.ZodObject,
   C extends z.ZodType,
   P extends z.ZodType,
   Q extends z.ZodType,
   L extends z.ZodType,
->(app: FastifyInstance, spec: CrudSpec<I, C, P, Q, L>) {
+>(spec: CrudSpec<I, C, P, Q, L>): ResourceRoutes {
   // Handlers here are generic over the resource, so the request parts are cast to the schemas' output types.
-  const {
-    collection,
-    resourceType,
-    singular,
-    plural,
-    schemas,
-    service,
-    history,
-    descriptions,
-    representations,
-  } = spec;
+  const { resourceType, singular, plural, schemas, service, descriptions, representations } = spec;
   // Incidents carry nothing that identifies a source, so they need no redaction (and no lookup for it).
   const redactionFor = (request: FastifyRequest) =>
     resourceType === 'incident' ? Promise.resolve(undefined) : spec.redaction(request);
@@ -127,11 +127,9 @@ export function registerCrudRoutes<
         : {}),
     },
   };
-  const tags = [collection];
+  const tags = [spec.tag];
 
-  app.route({
-    method: 'GET',
-    url: `/${collection}`,
+  const list: RouteDefinition = {
     schema: {
       operationId: `list${plural}`,
       tags,
@@ -153,11 +151,9 @@ export function registerCrudRoutes<
         hxl: query.hxl,
       });
     },
-  });
+  };
 
-  app.route({
-    method: 'POST',
-    url: `/${collection}`,
+  const create: RouteDefinition = {
     config: {
       access: 'contribute',
       idempotent: true,
@@ -177,7 +173,7 @@ export function registerCrudRoutes<
     },
     handler: async (request, reply) => {
       spec.authorizeWrite?.(request, request.body, 'POST');
-      const location = (item: unknown) => `/v1/${collection}/${(item as { id: string }).id}`;
+      const location = (item: unknown) => spec.locationOf((item as { id: string }).id);
       const item = (await service.create(request.body as z.output<C>, {
         context: writeContext(request, { status: 201, location }),
       })) as { id: string; version: number };
@@ -187,11 +183,9 @@ export function registerCrudRoutes<
         .header('etag', etagOf(item.version))
         .send(item);
     },
-  });
+  };
 
-  app.route({
-    method: 'GET',
-    url: `/${collection}/:id`,
+  const read: RouteDefinition = {
     config: { access: 'read', responseHeaders: { 200: ['ETag'], 304: ['ETag'] } },
     schema: {
       operationId: `get${singular}`,
@@ -209,9 +203,9 @@ export function registerCrudRoutes<
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };
       const { as_of: asOf, fields } = request.query as z.output<typeof readQuery>;
-      const found = (
-        asOf ? (await history.asOf(resourceType, id, new Date(asOf))).state : await service.get(id)
-      ) as { version: number };
+      const found = (asOf ? await spec.asOf(id, new Date(asOf)) : await service.get(id)) as {
+        version: number;
+      };
       const redactor = await redactionFor(request);
       const item = redactor ? redactor.record(resourceType, found) : found;
       reply.header('etag', etagOf(item.version));
@@ -225,11 +219,9 @@ export function registerCrudRoutes<
       }
       return item;
     },
-  });
+  };
 
-  app.route({
-    method: 'PATCH',
-    url: `/${collection}/:id`,
+  const update: RouteDefinition = {
     config: { access: 'contribute', responseHeaders: { 200: ['ETag'] } },
     schema: {
       operationId: `update${singular}`,
@@ -253,11 +245,9 @@ export function registerCrudRoutes<
       })) as { version: number };
       return reply.header('etag', etagOf(item.version)).send(item);
     },
-  });
+  };
 
-  app.route({
-    method: 'DELETE',
-    url: `/${collection}/:id`,
+  const remove: RouteDefinition = {
     config: { access: 'contribute' },
     schema: {
       operationId: `delete${singular}`,
@@ -278,36 +268,7 @@ export function registerCrudRoutes<
       });
       return reply.status(204).send();
     },
-  });
+  };
 
-  app.route({
-    method: 'GET',
-    url: `/${collection}/:id/history`,
-    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
-    schema: {
-      operationId: `get${singular}History`,
-      tags,
-      summary: `Every version of ${a}`,
-      description: `Each version of the ${lower}, oldest first, with who made it, when, what changed and why; deleted records keep their history.`,
-      params: idParams,
-      querystring: historyQuery,
-      response: { 200: jsonResponse(historyPageSchema, 'A page of versions'), ...securedProblems(404) },
-    },
-    handler: async (request, reply) => {
-      const { data, nextCursor } = await history.versions(
-        resourceType,
-        (request.params as { id: string }).id,
-        request.query as z.output<typeof historyQuery>,
-      );
-      const redactor = await redactionFor(request);
-      const entries = redactor
-        ? data.map((e) => ({
-            ...e,
-            state: redactor.record(resourceType, e.state),
-            changes: redactor.changes(resourceType, e.state, e.changes),
-          }))
-        : data;
-      return sendPage(request, reply, { data: entries, nextCursor });
-    },
-  });
+  return { list, create, read, update, remove };
 }

@@ -1,6 +1,83 @@
 import { and, asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import { ProblemError } from '../http/problems';
-import { decodeCursor, encodeCursor, type KeysetPosition } from '../http/pagination';
+import { z } from 'zod';
+import { AppError } from './errors';
+
+/**
+ * Keyset (cursor) pagination: a page is the rows after the last key of the page before, in a total order that
+ * ends with the id. The cursor is that key, encoded; an index on the same columns answers a deep page as fast as
+ * the first.
+ */
+
+export const MAX_PAGE_SIZE = 1000;
+
+export const pageQuerySchema = {
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(50)
+    .describe(`Page size, 1–${MAX_PAGE_SIZE}`),
+  cursor: z
+    .string()
+    .max(2048)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by the API')
+    .optional()
+    .describe('Opaque cursor from `next_cursor` of the previous page'),
+};
+
+export const pageSchema = <T extends z.ZodType>(item: T, id: string) =>
+  z
+    .object({
+      data: z.array(item),
+      next_cursor: z
+        .string()
+        .nullable()
+        .describe('Pass as `cursor` for the next page; null on the last page'),
+    })
+    .meta({ id });
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** Where a page ended: the sort it was taken with and the sort key of its last row (ending with the id). */
+export interface KeysetPosition {
+  sort: string;
+  after: (string | number | null)[];
+}
+
+const cursorPayload = z.object({
+  s: z.string(),
+  a: z.array(z.union([z.string(), z.number(), z.null()])).min(1),
+});
+
+const invalidCursor = (
+  detail = 'The cursor is not one this API issued.',
+  message = 'not a cursor issued by this API',
+) => new AppError('invalid', 'invalid-cursor', detail, { errors: [{ path: 'query.cursor', message }] });
+
+export function encodeCursor(position: KeysetPosition): string {
+  return Buffer.from(JSON.stringify({ s: position.sort, a: position.after }), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined, sort: string): KeysetPosition | undefined {
+  if (cursor === undefined) return undefined;
+  let payload: z.infer<typeof cursorPayload>;
+  try {
+    payload = cursorPayload.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    throw invalidCursor();
+  }
+  if (payload.s !== sort) {
+    throw invalidCursor(
+      `The cursor was issued for sort=${payload.s}, not sort=${sort}.`,
+      'issued for another sort order; keep the same sort while paging',
+    );
+  }
+  return { sort: payload.s, after: payload.a };
+}
 
 type KeyType = 'timestamp' | 'date' | 'uuid' | 'integer' | 'real' | 'text';
 
@@ -26,7 +103,7 @@ function keyValue(value: unknown, type: KeyType): string | number | null {
   return value as string | number;
 }
 
-/** Checks a decoded cursor value against the key's type, so a forged cursor is a 400, never a database error. */
+/** Checks a decoded cursor value against the key's type, so a forged cursor is refused, never a database error. */
 function validKeyValue(value: unknown, type: KeyType): boolean {
   switch (type) {
     case 'timestamp':
@@ -77,9 +154,7 @@ export function keyset(
       values.length !== spec.columns.length ||
       !spec.columns.every((c, i) => validKeyValue(values[i], c.type))
     ) {
-      throw new ProblemError(400, 'invalid-cursor', 'The cursor is not one this API issued.', {
-        errors: [{ path: 'query.cursor', message: 'not a cursor issued by this API' }],
-      });
+      throw invalidCursor();
     }
     const columns = sql.join(
       spec.columns.map((c) => sql`${c.column}`),
