@@ -120,7 +120,11 @@ async function pickParameters(db: pg.Client) {
   // The same ids for both servers, so both read the same pages.
   const readIds = await spread(5000, 11);
   const writeIds = await spread(2 * CLAIM_INCIDENTS, 13);
-  if (writeIds.length < 2 * CLAIM_INCIDENTS) throw new Error('not enough incidents for --claim-incidents');
+  if (writeIds.length < 2 * CLAIM_INCIDENTS) {
+    throw new Error(
+      `not enough incidents for --claim-incidents ${CLAIM_INCIDENTS}: found ${writeIds.length}`,
+    );
+  }
   const { country } = await one<{ country: string }>(
     `SELECT country FROM incidents WHERE country IS NOT NULL GROUP BY country ORDER BY count(*) DESC LIMIT 1`,
   );
@@ -130,6 +134,7 @@ async function pickParameters(db: pg.Client) {
      ORDER BY occurred_from DESC, id DESC OFFSET $1 LIMIT 1`,
     [deepRows],
   );
+  if (!deep) throw new Error(`the deep page needs more than ${deepRows.toLocaleString('en')} live incidents`);
   // A word in about 0.5 % of incidents, by document frequency in a 1 % sample.
   const { word } = await one<{ word: string }>(
     `SELECT word FROM ts_stat('SELECT search_vector FROM incidents TABLESAMPLE SYSTEM (1) REPEATABLE (7)')
