@@ -1,6 +1,8 @@
 /**
  * Checks the generated derived columns against the domain rules: for a sample of incidents, recomputes status and
- * casualties with src/domain (deriveStatus, deriveCasualties) from their claims and compares.
+ * casualties with src/domain (deriveStatus, deriveCasualties) from their claims and compares. It also compares
+ * the lists stored on those incidents (actors, tags, external ids) with the text the app computes from the list
+ * tables (listsFromTablesText).
  *
  *   npx tsx bench/check-derived.ts [--sample 2000]
  */
@@ -8,6 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import { deriveCasualties } from '../src/domain/casualties';
 import { deriveStatus } from '../src/domain/status';
+import { listsFromTablesText } from '../src/modules/incidents/incident-lists';
 import { databaseUrl, numberArg } from './common';
 
 async function main() {
@@ -73,7 +76,18 @@ async function main() {
       }
     }
     console.log(`${incidents.length} incidents checked, ${claims.length} claims, ${bad} mismatches`);
-    if (bad) process.exitCode = 1;
+
+    const lists = listsFromTablesText('i.id');
+    const { rows: listRows } = await client.query<{ id: string }>(
+      `SELECT i.id FROM incidents i WHERE i.id = ANY($1)
+         AND (i.actors::text IS DISTINCT FROM (${lists.actors})::text
+           OR i.tags::text IS DISTINCT FROM (${lists.tags})::text
+           OR i.external_ids::text IS DISTINCT FROM (${lists.externalIds})::text)`,
+      [incidents.map((i) => i.id)],
+    );
+    for (const r of listRows.slice(0, 3)) console.log('lists mismatch', r.id);
+    console.log(`${incidents.length} incidents' stored lists checked, ${listRows.length} mismatches`);
+    if (bad || listRows.length) process.exitCode = 1;
   } finally {
     await client.end();
   }

@@ -12,7 +12,6 @@
  */
 import pg from 'pg';
 import { openPostgres } from '../src/db/client';
-import { listsFromTablesText } from '../src/modules/incidents/incident-lists';
 import { BENCH_DB, databaseUrl, flag, numberArg } from './common';
 
 const ROWS = Math.floor(numberArg('rows', 1_000_000));
@@ -128,7 +127,22 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
-async function step<T>(client: pg.Client, label: string, text: string, values: unknown[] = []): Promise<T[]> {
+/** Seconds taken by each stage of the build, in order, for the summary at the end. */
+const stages: { stage: string; seconds: number }[] = [];
+function timed(stage: string, seconds: number) {
+  const last = stages.at(-1);
+  if (last?.stage === stage) last.seconds += seconds;
+  else stages.push({ stage, seconds });
+}
+
+/** Runs one statement of the build, prints its rows and time, and counts the time under `stage` (its label). */
+async function step<T>(
+  client: pg.Client,
+  label: string,
+  text: string,
+  values: unknown[] = [],
+  stage = label,
+): Promise<T[]> {
   const t0 = Date.now();
   if (process.env.BENCH_EXPLAIN && label.startsWith(process.env.BENCH_EXPLAIN)) {
     const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
@@ -136,6 +150,7 @@ async function step<T>(client: pg.Client, label: string, text: string, values: u
   }
   const result = await client.query(text, values);
   const rows = result.rowCount ?? 0;
+  timed(stage, (Date.now() - t0) / 1000);
   console.log(
     `  ${label.padEnd(44)} ${String(rows).padStart(9)}  ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s`,
   );
@@ -237,7 +252,7 @@ async function main() {
     }
     await client.query(
       `TRUNCATE ${[...TABLES, 'changes', 'idempotency_keys'].join(', ')};
-       DROP TABLE IF EXISTS bench.claims_stage, bench.derived, bench.phrases, bench.countries`,
+       DROP TABLE IF EXISTS bench.claims_stage, bench.derived, bench.lists, bench.phrases, bench.countries`,
     );
 
     // Deterministic pseudo-random numbers, ids and names from the row number.
@@ -408,6 +423,57 @@ async function main() {
        FROM ranked GROUP BY n`,
     );
 
+    await step(
+      client,
+      'incident_actors',
+      `INSERT INTO incident_actors (incident_id, position, name, role)
+       SELECT bench.id('i', n), p,
+         bench.name(700000 + floor(400 * power(bench.u(n * 4 + p, 61), 2))::int) || ' ' ||
+           (ARRAY['Brigade','Front','Army','Militia','Police','Forces','Movement','Battalion'])
+             [1 + floor(8 * bench.u(n * 4 + p, 62))::int],
+         CASE WHEN p = 0 THEN 'perpetrator' WHEN bench.u(n, 63) < 0.8 THEN 'target' ELSE 'other' END
+       FROM generate_series(1, ${ROWS}) n
+       CROSS JOIN LATERAL generate_series(0, CASE WHEN bench.u(n, 60) < 0.3 THEN 1 ELSE 0 END) p
+       WHERE bench.u(n, 64) < 0.4`,
+    );
+    await step(
+      client,
+      'incident_tags',
+      `INSERT INTO incident_tags (incident_id, tag)
+       SELECT bench.id('i', n), (ARRAY['children','women','journalists','health','education','aid-workers',
+         'displacement','detention','torture','cluster-munitions','chemical','landmines','siege','cross-border',
+         'cultural-heritage','water','food','energy','religious-site','market','funeral','wedding','refugee-camp',
+         'checkpoint','prison','university','election','sexual-violence','mass-grave','drone'])
+         [1 + (floor(30 * power(bench.u(n, 70), 1.5))::int + k * 7) % 30]
+       FROM generate_series(1, ${ROWS}) n
+       CROSS JOIN LATERAL generate_series(0, floor(3 * bench.u(n, 71))::int) k
+       WHERE bench.u(n, 72) < 0.3`,
+    );
+    await step(
+      client,
+      'incident_external_ids',
+      `INSERT INTO incident_external_ids (incident_id, system, external_id)
+       SELECT bench.id('i', n), 'acled', 'BENCH' || n FROM generate_series(1, ${ROWS}) n
+       WHERE bench.u(n, 80) < 0.2`,
+    );
+    // Each incident's lists as JSON, from the list tables in one pass each (grouped by incident, not a lookup per
+    // incident): the same text listsFromTablesText gives (src/modules/incidents/incident-lists.ts), with its
+    // order and records, so the incidents are inserted with them and never rewritten.
+    await step(
+      client,
+      'incident lists (JSON per incident)',
+      `CREATE UNLOGGED TABLE bench.lists AS
+       SELECT incident_id, a.actors, t.tags, e.external_ids
+       FROM (SELECT a.incident_id, array_to_json(array_agg(r ORDER BY a.position)) AS actors
+             FROM incident_actors a CROSS JOIN LATERAL (SELECT a.name, a.role) r GROUP BY a.incident_id) a
+       FULL JOIN (SELECT t.incident_id, array_to_json(array_agg(t.tag ORDER BY t.tag)) AS tags
+             FROM incident_tags t GROUP BY t.incident_id) t USING (incident_id)
+       FULL JOIN (SELECT e.incident_id, array_to_json(array_agg(r ORDER BY e.system, e.external_id))
+               AS external_ids
+             FROM incident_external_ids e CROSS JOIN LATERAL (SELECT e.system, e.external_id AS id) r
+             GROUP BY e.incident_id) e USING (incident_id)`,
+    );
+
     const emptyCasualties = `jsonb_build_object('method', 'ranked-source/1', ${figures
       .map((f) => `'${f}', NULL::jsonb`)
       .join(', ')})`;
@@ -417,7 +483,7 @@ async function main() {
       `INSERT INTO incidents (id, ref, title, summary, category, subcategory, occurred_from, occurred_to,
          date_precision, country, admin1, admin2, admin3, place, latitude, longitude, geo_precision, status,
          casualties, killed_best, verification_status, verification_rationale, verified_by, verified_at,
-         created_at, updated_at, version, deleted_at)
+         created_at, updated_at, version, deleted_at, actors, tags, external_ids)
        WITH base AS (
          SELECT n, c.idx, c.code, c.lat AS clat, c.lon AS clon, c.nadm, bench.day(n) AS d,
            bench.u(n, 3) < 0.01 AS no_country, bench.u(n, 4) AS ucat, bench.u(n, 5) AS usub,
@@ -481,58 +547,18 @@ async function main() {
          CASE WHEN uver < 0.007 THEN updated END,
          created, updated,
          CASE WHEN uupd < 0.3 THEN 2 + floor(uupd * 10)::int ELSE 1 END,
-         CASE WHEN bench.u(n, 24) < 0.005 THEN updated END
-       FROM shaped LEFT JOIN bench.derived x USING (n)`,
+         CASE WHEN bench.u(n, 24) < 0.005 THEN updated END,
+         coalesce(l.actors, '[]'::json), coalesce(l.tags, '[]'::json), coalesce(l.external_ids, '[]'::json)
+       FROM shaped LEFT JOIN bench.derived x USING (n) LEFT JOIN bench.lists l ON l.incident_id = bench.id('i', n)`,
     );
 
-    await step(
-      client,
-      'incident_actors',
-      `INSERT INTO incident_actors (incident_id, position, name, role)
-       SELECT bench.id('i', n), p,
-         bench.name(700000 + floor(400 * power(bench.u(n * 4 + p, 61), 2))::int) || ' ' ||
-           (ARRAY['Brigade','Front','Army','Militia','Police','Forces','Movement','Battalion'])
-             [1 + floor(8 * bench.u(n * 4 + p, 62))::int],
-         CASE WHEN p = 0 THEN 'perpetrator' WHEN bench.u(n, 63) < 0.8 THEN 'target' ELSE 'other' END
-       FROM generate_series(1, ${ROWS}) n
-       CROSS JOIN LATERAL generate_series(0, CASE WHEN bench.u(n, 60) < 0.3 THEN 1 ELSE 0 END) p
-       WHERE bench.u(n, 64) < 0.4`,
-    );
-    await step(
-      client,
-      'incident_tags',
-      `INSERT INTO incident_tags (incident_id, tag)
-       SELECT bench.id('i', n), (ARRAY['children','women','journalists','health','education','aid-workers',
-         'displacement','detention','torture','cluster-munitions','chemical','landmines','siege','cross-border',
-         'cultural-heritage','water','food','energy','religious-site','market','funeral','wedding','refugee-camp',
-         'checkpoint','prison','university','election','sexual-violence','mass-grave','drone'])
-         [1 + (floor(30 * power(bench.u(n, 70), 1.5))::int + k * 7) % 30]
-       FROM generate_series(1, ${ROWS}) n
-       CROSS JOIN LATERAL generate_series(0, floor(3 * bench.u(n, 71))::int) k
-       WHERE bench.u(n, 72) < 0.3`,
-    );
-    await step(
-      client,
-      'incident_external_ids',
-      `INSERT INTO incident_external_ids (incident_id, system, external_id)
-       SELECT bench.id('i', n), 'acled', 'BENCH' || n FROM generate_series(1, ${ROWS}) n
-       WHERE bench.u(n, 80) < 0.2`,
-    );
-    const lists = listsFromTablesText('incidents.id');
-    await step(
-      client,
-      'incident lists on the record',
-      `UPDATE incidents SET actors = ${lists.actors}, tags = ${lists.tags}, external_ids = ${lists.externalIds}
-       WHERE id IN (SELECT incident_id FROM incident_actors UNION SELECT incident_id FROM incident_tags
-                    UNION SELECT incident_id FROM incident_external_ids)`,
-    );
     await step(
       client,
       'incident_ref_counters',
       `INSERT INTO incident_ref_counters (prefix, last_value)
        SELECT left(ref, 8), max(right(ref, 6)::int) FROM incidents GROUP BY left(ref, 8)`,
     );
-    await client.query('DROP TABLE bench.claims_stage, bench.derived');
+    await client.query('DROP TABLE bench.claims_stage, bench.derived, bench.lists');
 
     console.log(`${elapsed()}  rebuilding ${ddl.length} keys and indexes`);
     for (const d of ddl) {
@@ -548,12 +574,16 @@ async function main() {
         client,
         `${d.kind} ${d.name}`.slice(0, 44),
         d.kind === 'index' ? d.def : `ALTER TABLE public.${d.tbl} ADD CONSTRAINT ${d.name} ${d.def}`,
+        [],
+        `keys and indexes (${ddl.length})`,
       );
     }
     await client.query('DELETE FROM bench.saved_ddl');
 
     console.log(`${elapsed()}  VACUUM ANALYZE`);
-    for (const t of [...TABLES, 'changes']) await step(client, `vacuum analyze ${t}`, `VACUUM ANALYZE ${t}`);
+    for (const t of [...TABLES, 'changes']) {
+      await step(client, `vacuum analyze ${t}`, `VACUUM ANALYZE ${t}`, [], 'VACUUM ANALYZE');
+    }
 
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     await client.query(
@@ -561,8 +591,16 @@ async function main() {
        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
       [seconds],
     );
-    console.log(`done in ${elapsed()}`);
     console.log(await counts(client));
+    const other = (Date.now() - started) / 1000 - stages.reduce((sum, s) => sum + s.seconds, 0);
+    console.log('build time by step:');
+    for (const { stage, seconds } of [
+      ...stages,
+      { stage: 'other (migrations, helpers, dropping keys)', seconds: other },
+    ]) {
+      console.log(`  ${stage.padEnd(44)} ${seconds.toFixed(1).padStart(8)} s`);
+    }
+    console.log(`done: ${ROWS.toLocaleString('en')} incidents built in ${elapsed()}`);
   } finally {
     await client.end();
   }

@@ -105,19 +105,26 @@ const ratioVerdict = (ratio: number) => `ratio ≥ ${TARGETS.ratio} ${mark(ratio
 async function pickParameters(db: pg.Client) {
   const rows = async <T>(text: string, values: unknown[] = []) => (await db.query(text, values)).rows as T[];
   const one = async <T>(text: string, values: unknown[] = []) => (await rows<T>(text, values))[0]!;
-  // Spread over the table; the same ids for both servers, so both read the same pages.
-  const readIds = (
-    await rows<{ id: string }>(
-      `SELECT id FROM incidents TABLESAMPLE SYSTEM (1) REPEATABLE (11) WHERE deleted_at IS NULL LIMIT 5000`,
-    )
-  ).map((r) => r.id);
-  const writeIds = (
-    await rows<{ id: string }>(
-      `SELECT id FROM incidents TABLESAMPLE SYSTEM (0.5) REPEATABLE (13) WHERE deleted_at IS NULL LIMIT $1`,
-      [2 * CLAIM_INCIDENTS],
-    )
-  ).map((r) => r.id);
-  if (writeIds.length < 2 * CLAIM_INCIDENTS) throw new Error('not enough incidents for --claim-incidents');
+  // Live incidents spread over the whole table, the same for the same data on every run. The sample's size
+  // follows the table's: a share of its pages expected to hold four times the ids wanted (a fixed share gave
+  // too few ids on a smaller dataset), of which the ids wanted are taken in an order that is not the table's.
+  const { total } = await one<{ total: number }>(`SELECT count(*)::float8 AS total FROM incidents`);
+  const spread = async (wanted: number, seed: number) =>
+    (
+      await rows<{ id: string }>(
+        `SELECT id FROM incidents TABLESAMPLE SYSTEM ($1) REPEATABLE ($2) WHERE deleted_at IS NULL
+         ORDER BY md5(id::text) LIMIT $3`,
+        [Math.min(100, (400 * wanted) / Math.max(total, 1)), seed, wanted],
+      )
+    ).map((r) => r.id);
+  // The same ids for both servers, so both read the same pages.
+  const readIds = await spread(5000, 11);
+  const writeIds = await spread(2 * CLAIM_INCIDENTS, 13);
+  if (writeIds.length < 2 * CLAIM_INCIDENTS) {
+    throw new Error(
+      `not enough incidents for --claim-incidents ${CLAIM_INCIDENTS}: found ${writeIds.length}`,
+    );
+  }
   const { country } = await one<{ country: string }>(
     `SELECT country FROM incidents WHERE country IS NOT NULL GROUP BY country ORDER BY count(*) DESC LIMIT 1`,
   );
@@ -127,6 +134,7 @@ async function pickParameters(db: pg.Client) {
      ORDER BY occurred_from DESC, id DESC OFFSET $1 LIMIT 1`,
     [deepRows],
   );
+  if (!deep) throw new Error(`the deep page needs more than ${deepRows.toLocaleString('en')} live incidents`);
   // A word in about 0.5 % of incidents, by document frequency in a 1 % sample.
   const { word } = await one<{ word: string }>(
     `SELECT word FROM ts_stat('SELECT search_vector FROM incidents TABLESAMPLE SYSTEM (1) REPEATABLE (7)')
