@@ -302,8 +302,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Every change, in commit order
-     * @description Every create, update and delete of sources, incidents and claims, in the order they were committed, deletes included as tombstones. Mirror the database by storing `next_cursor` and asking again with `after`: a change is never skipped, even when transactions commit out of order. Needs the reader role, or none where anonymous reading is enabled (the default).
+     * Every change, exactly once, in a stable order
+     * @description Every create, update and delete of sources, incidents and claims, exactly once, deletes included as tombstones; a record’s versions come in version order. Mirror the database by storing `next_cursor` and asking again with `after`: a change is never skipped, even when transactions commit out of order (a page stops before the oldest write still running). Needs the reader role, or none where anonymous reading is enabled (the default).
      */
     get: operations['listChanges'];
     put?: never;

@@ -90,8 +90,6 @@ export function createWriteKernel({ db, truth }: { db: Db; truth: TruthKeeper })
             },
           };
           const result = await work(write);
-          // The stored response first: the journal takes the feed lock, and every statement made while holding it
-          // makes other writers wait.
           if (context.idempotency) await storeIdempotentResponse(tx, context.idempotency, result);
           await writeJournal(tx, journal, context);
           return result;

@@ -9,7 +9,11 @@ import type { SourceListQuery } from './source-schemas';
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function createSourceRepository() {
-  const versioned = versionedRows<SourceRow, NewSourceRow>(sources, getTableColumns(sources));
+  const versioned = versionedRows<SourceRow, NewSourceRow>(
+    sources,
+    getTableColumns(sources),
+    'no key update',
+  );
   return {
     async insert(db: Executor, values: NewSourceRow): Promise<SourceRow> {
       const [row] = await db.insert(sources).values(values).returning();
@@ -17,7 +21,11 @@ export function createSourceRepository() {
     },
 
     findLive: versioned.findLive,
-    /** Locks the row for the rest of the transaction, so concurrent writers queue instead of overwriting. */
+    /**
+     * Locks the row for the rest of the transaction, so concurrent writers queue instead of overwriting. NO KEY
+     * UPDATE lets claims that cite the source be written meanwhile (their foreign key takes KEY SHARE): a change of
+     * the source that then waits for their incidents cannot deadlock with them.
+     */
     lockLive: versioned.lockLive,
     update: versioned.update,
     softDelete: versioned.softDelete,
