@@ -513,14 +513,14 @@ export interface components {
        */
       credibility?: number;
       /**
-       * @description Only accepted claims count towards status and casualties
+       * @description Only accepted claims count towards status and casualties. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review.
        * @default pending
        * @enum {string}
        */
       review_status?: 'pending' | 'accepted' | 'rejected';
       review_note?: string | null;
     };
-    /** @description The fields to change, including a review (review_status, review_note); null clears an optional field. */
+    /** @description The fields to change, including a review (review_status, review_note, verifier role); null clears an optional field. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review. */
     ClaimPatchInput: {
       /**
        * @description Whether the source supports or contradicts the incident as recorded
@@ -554,7 +554,7 @@ export interface components {
       /** @description Admiralty information credibility: 1 confirmed … 5 improbable, 6 cannot be judged */
       credibility?: number;
       /**
-       * @description Only accepted claims count towards status and casualties
+       * @description Only accepted claims count towards status and casualties. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review.
        * @enum {string}
        */
       review_status?: 'pending' | 'accepted' | 'rejected';
@@ -895,7 +895,7 @@ export interface components {
       /** @description Admiralty information credibility: 1 confirmed … 5 improbable, 6 cannot be judged */
       credibility: number;
       /**
-       * @description Only accepted claims count towards status and casualties
+       * @description Only accepted claims count towards status and casualties. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review.
        * @enum {string}
        */
       review_status: 'pending' | 'accepted' | 'rejected';

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { WriteContext, WriteOptions } from '../core/write';
+import { atLeast } from './access';
 
 /** Who is asking, as history records it: the API key's id, or anonymous. */
 export const actorOf = (request: FastifyRequest) => request.caller?.keyId ?? 'anonymous';
@@ -12,6 +13,7 @@ export function writeContext(
   return {
     actor: actorOf(request),
     requestId: String(request.id),
+    mayReview: atLeast(request.caller.role, 'verifier'),
     ...(request.idempotencyKey && response
       ? { idempotency: { ...request.idempotencyKey, ...response } }
       : {}),
