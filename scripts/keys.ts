@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/client';
 import { ROLES } from '../src/db/schema';
-import { createApiKeyService, newSecret } from '../src/modules/api-keys/api-key-service';
+import { newSecret } from '../src/modules/api-keys/api-key-service';
+import { createServices } from '../src/services';
 
 const usage =
   'usage: npm run keys -- create --role reader|contributor|verifier|admin --name NAME | list | revoke ID | new';
@@ -28,11 +29,11 @@ async function main() {
   const database = await openDatabase(loadConfig());
   try {
     await database.migrate();
-    const keys = createApiKeyService({ db: database.db });
+    const keys = createServices(database.db).apiKeys;
     if (command === 'create') {
       const role = values.role as (typeof ROLES)[number];
       if (!ROLES.includes(role) || !values.name?.trim()) throw new Error(usage);
-      const key = await keys.create({ name: values.name, role }, 'system');
+      const key = await keys.create({ name: values.name, role });
       console.log(`created ${key.role} key ${key.id} (${key.name})`);
       console.log(`secret (shown once, store it now): ${key.secret}`);
     } else if (command === 'list') {

@@ -409,7 +409,7 @@ export interface paths {
     put?: never;
     /**
      * Create an API key
-     * @description Admin only. The response carries the secret, once: it is stored only as a hash. Needs an API key with the admin role.
+     * @description Admin only. The response carries the secret, once: it is stored only as a hash. A retry with the same Idempotency-Key returns the same key, never a second one, but without its secret (`secret` is null), which is not kept anywhere. Needs an API key with the admin role.
      */
     post: operations['createApiKey'];
     delete?: never;
@@ -430,7 +430,7 @@ export interface paths {
     post?: never;
     /**
      * Revoke an API key
-     * @description Admin only. The key stops working at once on this instance (within seconds on others). Needs an API key with the admin role.
+     * @description Admin only. The key stops working at once on this instance (within seconds on others). The last live admin key cannot be revoked (409): create another first. Needs an API key with the admin role.
      */
     delete: operations['revokeApiKey'];
     options?: never;
@@ -1192,8 +1192,8 @@ export interface components {
       /** @description Updated at most once a minute */
       last_used_at: string | null;
       revoked_at: string | null;
-      /** @description The key itself: shown only in this response, store it now */
-      secret: string;
+      /** @description The key itself: shown only in this response, store it now. null in a replay of the same Idempotency-Key: the secret is never stored. */
+      secret: string | null;
     };
     ApiKeyPage: {
       data: components['schemas']['ApiKey'][];
@@ -4805,7 +4805,10 @@ export interface operations {
   createApiKey: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description A unique key per intended write (e.g. a UUID). A retry with the same key and body within 24 h returns the first response without writing again; the same key with another body is 422; a retry while the first is still running is 409. */
+        'idempotency-key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -4820,6 +4823,8 @@ export interface operations {
         headers: {
           /** @description The URL of the created record */
           Location?: string;
+          /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key */
+          'Idempotent-Replayed'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4853,6 +4858,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The change conflicts with a data rule or with records that depend on this one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The request body is larger than the server accepts. */
       413: {
         headers: {
@@ -4873,6 +4887,15 @@ export interface operations {
       };
       /** @description The request body is not application/json. */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request is valid but refers to something that does not exist or cannot be used. */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -4966,6 +4989,15 @@ export interface operations {
       };
       /** @description No such record (or it was deleted). */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The change conflicts with a data rule or with records that depend on this one. */
+      409: {
         headers: {
           [name: string]: unknown;
         };

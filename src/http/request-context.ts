@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { IdempotencyKey, IdempotentResponse } from '../core/idempotency';
 import type { WriteContext, WriteOptions } from '../core/write';
 import { atLeast } from './access';
 
@@ -8,7 +9,7 @@ export const actorOf = (request: FastifyRequest) => request.caller?.keyId ?? 'an
 /** The write context of a request: its actor, its id, and where to store its idempotent response. */
 export function writeContext(
   request: FastifyRequest,
-  response?: { status: number; location?: (result: unknown) => string | undefined },
+  response?: Omit<IdempotentResponse, keyof IdempotencyKey>,
 ): WriteContext {
   return {
     actor: actorOf(request),

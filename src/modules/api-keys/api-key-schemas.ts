@@ -17,7 +17,14 @@ export const apiKeySchema = z
   .meta({ id: 'ApiKey' });
 
 export const apiKeyCreatedSchema = apiKeySchema
-  .extend({ secret: z.string().describe('The key itself: shown only in this response, store it now') })
+  .extend({
+    secret: z
+      .string()
+      .nullable()
+      .describe(
+        'The key itself: shown only in this response, store it now. null in a replay of the same Idempotency-Key: the secret is never stored.',
+      ),
+  })
   .meta({ id: 'ApiKeyCreated' });
 
 export const apiKeyCreateSchema = z
