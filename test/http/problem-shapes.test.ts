@@ -13,7 +13,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const SOME_ID = '3b4f3c5e-8a5d-4c1e-9b7a-2f6d8e9a1c04';
-const BODY_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
 
 interface Shape {
   name: string;
