@@ -2107,7 +2107,7 @@ export interface operations {
         cursor?: string;
         /** @description true to include deleted records (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
-        /** @description Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude */
+        /** @description Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude. Arabic spelling variants (hamza and alef forms, taa marbuta, alef maqsura, diacritics, the article) and English inflections match; an exact match ranks first. Ranked by relevance, a list ranks at most the first 2,000 matches the index yields. */
         q?: string;
         /** @description One or more categories, comma-separated */
         category?: string | string[];
@@ -4160,7 +4160,7 @@ export interface operations {
       query?: {
         /** @description true to include deleted records (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
-        /** @description Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude */
+        /** @description Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude. Arabic spelling variants (hamza and alef forms, taa marbuta, alef maqsura, diacritics, the article) and English inflections match; an exact match ranks first. Ranked by relevance, a list ranks at most the first 2,000 matches the index yields. */
         q?: string;
         /** @description One or more categories, comma-separated */
         category?: string | string[];
@@ -4576,7 +4576,7 @@ export interface operations {
         group_by: 'month' | 'week' | 'year' | 'country' | 'admin1' | 'category' | 'subcategory' | 'status';
         /** @description true to include deleted records (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
-        /** @description Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude */
+        /** @description Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude. Arabic spelling variants (hamza and alef forms, taa marbuta, alef maqsura, diacritics, the article) and English inflections match; an exact match ranks first. Ranked by relevance, a list ranks at most the first 2,000 matches the index yields. */
         q?: string;
         /** @description One or more categories, comma-separated */
         category?: string | string[];

@@ -1,3 +1,5 @@
+import { searchQuery } from '../../src/db/search';
+import { searchVectorOf } from '../../src/db/schema/columns';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
@@ -561,8 +563,8 @@ async function relevanceOf(rows: Stored[], q: string): Promise<Map<string, numbe
     sql`WITH docs(id, kind, body) AS (VALUES ${sql.join(docs, sql`, `)}),
       scored AS (
         SELECT id, kind,
-          ts_rank(to_tsvector('simple', body), websearch_to_tsquery('simple', ${q})) AS rank,
-          to_tsvector('simple', body) @@ websearch_to_tsquery('simple', ${q}) AS hit
+          ts_rank(${searchVectorOf('body')}, ${searchQuery(q)}) AS rank,
+          ${searchVectorOf('body')} @@ ${searchQuery(q)} AS hit
         FROM docs)
       SELECT id::text AS id,
         (max(rank) FILTER (WHERE kind = 'incident')

@@ -11,7 +11,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { CLAIM_STANCES, REVIEW_STATUSES } from '../../domain/vocabulary';
-import { lifecycleColumns, oneOf, timestampColumn, tsvector } from './columns';
+import { lifecycleColumns, oneOf, searchVectorOf, timestampColumn, tsvector } from './columns';
 import { incidents } from './incidents';
 import { sources } from './sources';
 
@@ -48,7 +48,7 @@ export const claims = pgTable(
     reviewNote: text('review_note'),
     ...lifecycleColumns(),
     searchVector: tsvector('search_vector').generatedAlwaysAs(
-      sql`to_tsvector('simple', coalesce(statement, '') || ' ' || coalesce(translation, ''))`,
+      searchVectorOf(`coalesce(statement, '') || ' ' || coalesce(translation, '')`),
     ),
   },
   (t) => [

@@ -24,7 +24,7 @@ import {
   INCIDENT_SUBCATEGORIES,
 } from '../../domain/vocabulary';
 import type { Casualties } from '../../domain/casualties';
-import { lifecycleColumns, oneOf, timestampColumn, tsvector } from './columns';
+import { lifecycleColumns, oneOf, searchVectorOf, timestampColumn, tsvector } from './columns';
 
 export const incidents = pgTable(
   'incidents',
@@ -77,9 +77,8 @@ export const incidents = pgTable(
       .$type<{ system: string; id: string }[]>()
       .notNull()
       .default(sql`'[]'::json`),
-    // The 'simple' configuration does not stem: records are in many languages and a wrong stemmer hides matches.
     searchVector: tsvector('search_vector').generatedAlwaysAs(
-      sql`to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(place, ''))`,
+      searchVectorOf(`coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(place, '')`),
     ),
   },
   (t) => [

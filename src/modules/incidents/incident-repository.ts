@@ -3,6 +3,7 @@ import { and, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db, type Executor } from '../../db/client';
 import type { Viewer } from '../../http/access';
 import { allOf, keyset, type SortSpec } from '../../core/paging';
+import { searchQuery } from '../../db/search';
 import { versionedRows } from '../../db/versioned';
 import {
   claims,
@@ -25,31 +26,57 @@ export type IncidentRecord = IncidentRow;
 const byId = { column: incidents.id, type: 'uuid' } as const;
 const killedKey = sql`coalesce(${incidents.killedBest}, -1)`;
 
-const tsQuery = (q: string) => sql`websearch_to_tsquery('simple', ${q})`;
+/**
+ * How many matches of each kind (own text, claim statements) a list ranked by relevance ranks at most. A word
+ * found in a tenth of a million incidents would otherwise make every page rank them all (`ts_rank` has no index);
+ * with the bound, a page costs a few thousand ranks whatever the word. The trade-off: when a search matches more
+ * than this, the ranking is over the first matches the full-text index yields that also pass the other filters,
+ * not over every match. Narrow the search (filters, more words), or page through every match in a defined order
+ * with another `sort`; exports rank every match.
+ */
+export const RANKED_CANDIDATES = 2000;
 
 /**
  * The incidents a search matches, as `hits(id, claim_rank)`: claim_rank is the rank of the incident's
  * best-matching live claim (0 when only its own text matches). Both tables are searched once through their
  * full-text indexes and claim hits are grouped per incident, so ranking costs one pass over the matches rather
- * than a claims lookup per matching incident. Below contributor, the statements of protected sources' claims are
+ * than a claims lookup per matching incident. With `bound`, each kind of match is cut at that many incidents
+ * passing `filters` (see RANKED_CANDIDATES). Below contributor, the statements of protected sources' claims are
  * not searched: a match would reveal them.
  */
-function searchHits(q: string, seesProtected: boolean | undefined): SQL {
-  const query = tsQuery(q);
+function searchHits(
+  q: string,
+  seesProtected: boolean | undefined,
+  bound?: { limit: number; filters: SQL | undefined },
+): SQL {
+  const query = searchQuery(q);
   const searchable = seesProtected
     ? sql``
     : sql` AND c.source_id NOT IN (SELECT s.id FROM sources s WHERE s.protected)`;
+  if (!bound) {
+    return sql`(SELECT hit.id, max(hit.claim_rank) AS claim_rank FROM (
+      SELECT i.id, 0::real AS claim_rank FROM incidents i WHERE i.search_vector @@ ${query}
+      UNION ALL
+      SELECT c.incident_id, max(ts_rank(c.search_vector, ${query})) FROM claims c
+      WHERE c.search_vector @@ ${query} AND c.deleted_at IS NULL${searchable} GROUP BY c.incident_id
+    ) hit GROUP BY hit.id) AS hits`;
+  }
+  const filters = bound.filters ? sql` AND ${bound.filters}` : sql``;
   return sql`(SELECT hit.id, max(hit.claim_rank) AS claim_rank FROM (
-    SELECT i.id, 0::real AS claim_rank FROM incidents i WHERE i.search_vector @@ ${query}
+    (SELECT ${incidents.id} AS id, 0::real AS claim_rank FROM ${incidents}
+     WHERE ${incidents.searchVector} @@ ${query}${filters} LIMIT ${bound.limit})
     UNION ALL
-    SELECT c.incident_id, max(ts_rank(c.search_vector, ${query})) FROM claims c
-    WHERE c.search_vector @@ ${query} AND c.deleted_at IS NULL${searchable} GROUP BY c.incident_id
+    (SELECT c.incident_id, max(c.rank) FROM (
+       SELECT c.incident_id, ts_rank(c.search_vector, ${query}) AS rank FROM claims c
+       JOIN ${incidents} ON ${incidents.id} = c.incident_id
+       WHERE c.search_vector @@ ${query} AND c.deleted_at IS NULL${searchable}${filters} LIMIT ${bound.limit}) c
+     GROUP BY c.incident_id)
   ) hit GROUP BY hit.id) AS hits`;
 }
 
 /** Relevance: the incident's own text counts fully, its best-matching live claim half. */
 const relevance = (q: string) =>
-  sql`(ts_rank(${incidents.searchVector}, ${tsQuery(q)}) + 0.5 * "hits"."claim_rank")::real`;
+  sql`(ts_rank(${incidents.searchVector}, ${searchQuery(q)}) + 0.5 * "hits"."claim_rank")::real`;
 
 const hitsJoin = sql`"hits"."id" = ${incidents.id}`;
 
@@ -110,9 +137,9 @@ const searchableClaim = (seesProtected: boolean | undefined) =>
     : sql`${claims.sourceId} NOT IN (SELECT ${sources.id} FROM ${sources} WHERE ${sources.protected})`;
 
 /** The two ways an incident matches `q`: its own text, or the statement of one of its live, searchable claims. */
-const ownTextMatches = (q: string) => sql`${incidents.searchVector} @@ ${tsQuery(q)}`;
+const ownTextMatches = (q: string) => sql`${incidents.searchVector} @@ ${searchQuery(q)}`;
 const claimMatches = (q: string, seesProtected: boolean | undefined) =>
-  sql`EXISTS (SELECT 1 FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.searchVector} @@ ${tsQuery(q)} AND ${claims.deletedAt} IS NULL AND ${searchableClaim(seesProtected)})`;
+  sql`EXISTS (SELECT 1 FROM ${claims} WHERE ${claims.incidentId} = ${incidents.id} AND ${claims.searchVector} @@ ${searchQuery(q)} AND ${claims.deletedAt} IS NULL AND ${searchableClaim(seesProtected)})`;
 
 /** The SQL conditions for the shared incident filters (SPEC §5); each is answered by an index or a semi-join. */
 export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefined)[] {
@@ -140,7 +167,7 @@ export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefine
       ? sql`EXISTS (SELECT 1 FROM ${incidentTags} WHERE ${incidentTags.incidentId} = ${incidents.id} AND ${inArray(incidentTags.tag, f.tag)})`
       : undefined,
     f.q
-      ? sql`${incidents.id} IN (SELECT ${incidents.id} FROM ${incidents} WHERE ${incidents.searchVector} @@ ${tsQuery(f.q)} UNION SELECT ${claims.incidentId} FROM ${claims} WHERE ${claims.searchVector} @@ ${tsQuery(f.q)} AND ${claims.deletedAt} IS NULL AND ${searchableClaim(f.seesProtected)})`
+      ? sql`${incidents.id} IN (SELECT ${incidents.id} FROM ${incidents} WHERE ${incidents.searchVector} @@ ${searchQuery(f.q)} UNION SELECT ${claims.incidentId} FROM ${claims} WHERE ${claims.searchVector} @@ ${searchQuery(f.q)} AND ${claims.deletedAt} IS NULL AND ${searchableClaim(f.seesProtected)})`
       : undefined,
   ];
   if (f.bbox) {
@@ -352,7 +379,13 @@ export function createIncidentRepository() {
         rows = (await db
           .select({ ...incidentRecordColumns, rank: relevance(query.q!).mapWith(Number) })
           .from(incidents)
-          .innerJoin(searchHits(query.q!, query.seesProtected), hitsJoin)
+          .innerJoin(
+            searchHits(query.q!, query.seesProtected, {
+              limit: RANKED_CANDIDATES,
+              filters: allOf(...incidentConditions({ ...query, q: undefined })),
+            }),
+            hitsJoin,
+          )
           .where(allOf(...incidentConditions({ ...query, q: undefined }), page.after))
           .orderBy(...page.orderBy)
           .limit(page.fetch)) as (IncidentRecord & { rank: number })[];

@@ -257,7 +257,7 @@ export const incidentFilterFields = {
     .refine((s) => s.trim().length > 0, 'must not be blank')
     .optional()
     .describe(
-      'Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude',
+      'Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude. Arabic spelling variants (hamza and alef forms, taa marbuta, alef maqsura, diacritics, the article) and English inflections match; an exact match ranks first. Ranked by relevance, a list ranks at most the first 2,000 matches the index yields.',
     ),
   category: queryList(category).optional().describe('One or more categories, comma-separated'),
   subcategory: queryList(subcategory).optional().describe('One or more subcategories, comma-separated'),

@@ -1,0 +1,6 @@
+ALTER TABLE "incidents" drop column "search_vector";--> statement-breakpoint
+ALTER TABLE "incidents" ADD COLUMN "search_vector" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(place, '')), 'A') || setweight(to_tsvector('english', coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(place, '')), 'B') || setweight(to_tsvector('arabic', corroborate_normalise_arabic(coalesce(title, '') || ' ' || coalesce(summary, '') || ' ' || coalesce(place, ''))), 'B')) STORED;--> statement-breakpoint
+ALTER TABLE "claims" drop column "search_vector";--> statement-breakpoint
+ALTER TABLE "claims" ADD COLUMN "search_vector" "tsvector" GENERATED ALWAYS AS (setweight(to_tsvector('simple', coalesce(statement, '') || ' ' || coalesce(translation, '')), 'A') || setweight(to_tsvector('english', coalesce(statement, '') || ' ' || coalesce(translation, '')), 'B') || setweight(to_tsvector('arabic', corroborate_normalise_arabic(coalesce(statement, '') || ' ' || coalesce(translation, ''))), 'B')) STORED;--> statement-breakpoint
+CREATE INDEX "incidents_search_idx" ON "incidents" USING gin ("search_vector");--> statement-breakpoint
+CREATE INDEX "claims_search_idx" ON "claims" USING gin ("search_vector");
