@@ -52,6 +52,31 @@ export function createApiKeyService({ db }: { db: Db }) {
         .onConflictDoNothing();
     },
 
+    /**
+     * The first start's admin key: created, and returned with its secret, only when the database holds no key at
+     * all (revoked ones included), so that a fresh install can be written to at once. The table is locked while
+     * it is checked, so that instances starting together on one server create one key between them.
+     */
+    async createFirstAdmin(): Promise<(ApiKeyDto & { secret: string }) | undefined> {
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`LOCK TABLE ${apiKeys} IN SHARE ROW EXCLUSIVE MODE`);
+        const [any] = await tx.select({ id: apiKeys.id }).from(apiKeys).limit(1);
+        if (any) return undefined;
+        const secret = newSecret();
+        const [row] = await tx
+          .insert(apiKeys)
+          .values({
+            name: 'first admin key',
+            role: 'admin',
+            prefix: secret.slice(0, 12),
+            secretHash: hashSecret(secret),
+            createdBy: 'system',
+          })
+          .returning();
+        return { ...toApiKeyDto(row!), secret };
+      });
+    },
+
     async revoke(id: string): Promise<void> {
       const [row] = await db
         .update(apiKeys)
