@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+  '/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What this service is, with links to its docs and data
+     * @description An HTML page for people (the default, and what browsers get); JSON with the same links when Accept asks for application/json.
+     */
+    get: operations['getHome'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/healthz': {
     parameters: {
       query?: never;
@@ -462,7 +482,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    /** @description A new claim. The server owns id, version and timestamps; incident_id and source_id cannot change later. */
+    /**
+     * @description A new claim. The server owns id, version and timestamps; incident_id and source_id cannot change later.
+     * @example {
+     *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *       "stance": "supports",
+     *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+     *       "language": "en",
+     *       "published_at": "2025-03-07T18:00:00.000Z",
+     *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+     *       "killed": 40,
+     *       "killed_civilians": 40,
+     *       "figures_are_minimum": false,
+     *       "credibility": 2
+     *     }
+     */
     ClaimCreateInput: {
       /**
        * Format: uuid
@@ -520,7 +555,13 @@ export interface components {
       review_status?: 'pending' | 'accepted' | 'rejected';
       review_note?: string | null;
     };
-    /** @description The fields to change, including a review (review_status, review_note); null clears an optional field. */
+    /**
+     * @description The fields to change, including a review (review_status, review_note); null clears an optional field.
+     * @example {
+     *       "review_status": "accepted",
+     *       "review_note": "Matches the victims’ list published the same day."
+     *     }
+     */
     ClaimPatchInput: {
       /**
        * @description Whether the source supports or contradicts the incident as recorded
@@ -575,7 +616,41 @@ export interface components {
       /** @description The record id in that system */
       id: string;
     };
-    /** @description A new incident. The server owns id, ref, status, casualties, version and timestamps. */
+    /**
+     * @description A new incident. The server owns id, ref, status, casualties, version and timestamps.
+     * @example {
+     *       "title": "Mass killing of civilians in al-Mukhtariya",
+     *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *       "category": "violence_against_civilians",
+     *       "subcategory": "mass_killing",
+     *       "occurred_from": "2025-03-06",
+     *       "occurred_to": "2025-03-07",
+     *       "date_precision": "day",
+     *       "country": "SYR",
+     *       "admin1": "Latakia",
+     *       "admin2": "Latakia",
+     *       "place": "al-Mukhtariya",
+     *       "latitude": 35.6017,
+     *       "longitude": 35.8861,
+     *       "geo_precision": "near",
+     *       "actors": [
+     *         {
+     *           "name": "Civilians",
+     *           "role": "target"
+     *         }
+     *       ],
+     *       "tags": [
+     *         "coastal-violence-2025"
+     *       ],
+     *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *       "external_ids": [
+     *         {
+     *           "system": "acled",
+     *           "id": "SYR110002"
+     *         }
+     *       ]
+     *     }
+     */
     IncidentCreateInput: {
       title: string;
       summary?: string | null;
@@ -637,7 +712,16 @@ export interface components {
       /** @default [] */
       external_ids?: components['schemas']['ExternalIdInput'][];
     };
-    /** @description The fields to change; lists given replace the stored list. */
+    /**
+     * @description The fields to change; lists given replace the stored list.
+     * @example {
+     *       "summary": "About 40 civilians, women among them, executed together in the village; videos show the bodies.",
+     *       "tags": [
+     *         "coastal-violence-2025",
+     *         "women-targeted"
+     *       ]
+     *     }
+     */
     IncidentPatchInput: {
       title?: string;
       summary?: string | null;
@@ -695,6 +779,12 @@ export interface components {
       parent_id?: string | null;
       external_ids?: components['schemas']['ExternalIdInput'][];
     };
+    /**
+     * @example {
+     *       "status": "verified",
+     *       "rationale": "Names of 38 victims matched against the monitor’s list and two survivors’ testimony."
+     *     }
+     */
     VerificationRequestInput: {
       /**
        * @description verified or discredited override the rules; auto hands the status back to them
@@ -704,7 +794,21 @@ export interface components {
       /** @description Why: required, kept in the history */
       rationale: string;
     };
-    /** @description A new source; fields the server owns (id, version, timestamps) are rejected. */
+    /**
+     * @description A new source; fields the server owns (id, version, timestamps) are rejected.
+     * @example {
+     *       "name": "Syrian Network for Human Rights",
+     *       "acronym": "SNHR",
+     *       "kind": "monitor",
+     *       "url": "https://snhr.org/",
+     *       "country": "SYR",
+     *       "independence_group": "snhr",
+     *       "reliability": "B",
+     *       "party_to_conflict": false,
+     *       "protected": false,
+     *       "notes": "Independent monitor documenting casualties in Syria since 2011."
+     *     }
+     */
     SourceCreateInput: {
       name: string;
       acronym?: string | null;
@@ -739,7 +843,13 @@ export interface components {
       protected?: boolean;
       notes?: string | null;
     };
-    /** @description The fields to change; null clears an optional field. */
+    /**
+     * @description The fields to change; null clears an optional field.
+     * @example {
+     *       "reliability": "A",
+     *       "notes": "Independent monitor; its lists name each victim."
+     *     }
+     */
     SourcePatchInput: {
       name?: string;
       acronym?: string | null;
@@ -772,6 +882,12 @@ export interface components {
       protected?: boolean;
       notes?: string | null;
     };
+    /**
+     * @example {
+     *       "name": "Review desk",
+     *       "role": "verifier"
+     *     }
+     */
     ApiKeyCreateInput: {
       /** @description Who or what uses the key, e.g. a partner */
       name: string;
@@ -781,6 +897,22 @@ export interface components {
        */
       role: 'reader' | 'contributor' | 'verifier' | 'admin';
     };
+    /**
+     * @example {
+     *       "type": "/problems/validation",
+     *       "title": "Invalid request",
+     *       "status": 400,
+     *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+     *       "instance": "/v1/incidents",
+     *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+     *       "errors": [
+     *         {
+     *           "path": "query.contry",
+     *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+     *         }
+     *       ]
+     *     }
+     */
     Problem: {
       /** @description URI reference identifying the problem type */
       type: string;
@@ -828,6 +960,182 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "version": 1,
+     *           "action": "create",
+     *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+     *           "changed_at": "2025-03-07T18:20:00.000Z",
+     *           "changes": {
+     *             "title": {
+     *               "from": null,
+     *               "to": "Mass killing of civilians in al-Mukhtariya"
+     *             },
+     *             "status": {
+     *               "from": null,
+     *               "to": "unverified"
+     *             }
+     *           },
+     *           "cause": null,
+     *           "state": {
+     *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *             "ref": "SYR-2025-000003",
+     *             "title": "Mass killing of civilians in al-Mukhtariya",
+     *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *             "category": "violence_against_civilians",
+     *             "subcategory": "mass_killing",
+     *             "occurred_from": "2025-03-06",
+     *             "occurred_to": "2025-03-07",
+     *             "date_precision": "day",
+     *             "country": "SYR",
+     *             "admin1": "Latakia",
+     *             "admin2": "Latakia",
+     *             "place": "al-Mukhtariya",
+     *             "latitude": 35.6017,
+     *             "longitude": 35.8861,
+     *             "geo_precision": "near",
+     *             "actors": [
+     *               {
+     *                 "name": "Civilians",
+     *                 "role": "target"
+     *               }
+     *             ],
+     *             "tags": [
+     *               "coastal-violence-2025"
+     *             ],
+     *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *             "external_ids": [
+     *               {
+     *                 "system": "acled",
+     *                 "id": "SYR110002"
+     *               }
+     *             ],
+     *             "admin3": null,
+     *             "duplicate_of": null,
+     *             "status": "unverified",
+     *             "verification": null,
+     *             "casualties": {
+     *               "method": "ranked-source/1",
+     *               "killed": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_civilians": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_combatants": null,
+     *               "injured": null,
+     *               "detained": null,
+     *               "missing": null
+     *             },
+     *             "created_at": "2025-03-07T18:20:00.000Z",
+     *             "updated_at": "2025-03-07T18:20:00.000Z",
+     *             "version": 1,
+     *             "deleted_at": null
+     *           }
+     *         },
+     *         {
+     *           "version": 3,
+     *           "action": "update",
+     *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a62",
+     *           "changed_at": "2025-03-08T09:15:00.000Z",
+     *           "changes": {
+     *             "status": {
+     *               "from": "unverified",
+     *               "to": "corroborated"
+     *             }
+     *           },
+     *           "cause": {
+     *             "reason": "claim reviewed",
+     *             "claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b507"
+     *           },
+     *           "state": {
+     *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *             "ref": "SYR-2025-000003",
+     *             "title": "Mass killing of civilians in al-Mukhtariya",
+     *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *             "category": "violence_against_civilians",
+     *             "subcategory": "mass_killing",
+     *             "occurred_from": "2025-03-06",
+     *             "occurred_to": "2025-03-07",
+     *             "date_precision": "day",
+     *             "country": "SYR",
+     *             "admin1": "Latakia",
+     *             "admin2": "Latakia",
+     *             "place": "al-Mukhtariya",
+     *             "latitude": 35.6017,
+     *             "longitude": 35.8861,
+     *             "geo_precision": "near",
+     *             "actors": [
+     *               {
+     *                 "name": "Civilians",
+     *                 "role": "target"
+     *               }
+     *             ],
+     *             "tags": [
+     *               "coastal-violence-2025"
+     *             ],
+     *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *             "external_ids": [
+     *               {
+     *                 "system": "acled",
+     *                 "id": "SYR110002"
+     *               }
+     *             ],
+     *             "admin3": null,
+     *             "duplicate_of": null,
+     *             "status": "corroborated",
+     *             "verification": null,
+     *             "casualties": {
+     *               "method": "ranked-source/1",
+     *               "killed": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_civilians": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_combatants": null,
+     *               "injured": null,
+     *               "detained": null,
+     *               "missing": null
+     *             },
+     *             "created_at": "2025-03-07T18:20:00.000Z",
+     *             "updated_at": "2025-03-08T09:15:00.000Z",
+     *             "version": 3,
+     *             "deleted_at": null
+     *           }
+     *         }
+     *       ],
+     *       "next_cursor": null
+     *     }
+     */
     HistoryPage: {
       data: components['schemas']['HistoryEntry'][];
       next_cursor: string | null;
@@ -853,11 +1161,149 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "cursor": "41",
+     *           "resource_type": "source",
+     *           "resource_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *           "version": 1,
+     *           "action": "create",
+     *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *           "changed_at": "2025-03-07T18:20:00.000Z",
+     *           "state": {
+     *             "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *             "name": "Syrian Network for Human Rights",
+     *             "acronym": "SNHR",
+     *             "kind": "monitor",
+     *             "url": "https://snhr.org/",
+     *             "country": "SYR",
+     *             "independence_group": "snhr",
+     *             "reliability": "B",
+     *             "party_to_conflict": false,
+     *             "protected": false,
+     *             "notes": "Independent monitor documenting casualties in Syria since 2011.",
+     *             "created_at": "2025-03-07T18:20:00.000Z",
+     *             "updated_at": "2025-03-07T18:20:00.000Z",
+     *             "version": 1,
+     *             "deleted_at": null
+     *           }
+     *         },
+     *         {
+     *           "cursor": "42",
+     *           "resource_type": "incident",
+     *           "resource_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *           "version": 3,
+     *           "action": "update",
+     *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *           "changed_at": "2025-03-08T09:15:00.000Z",
+     *           "state": {
+     *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *             "ref": "SYR-2025-000003",
+     *             "title": "Mass killing of civilians in al-Mukhtariya",
+     *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *             "category": "violence_against_civilians",
+     *             "subcategory": "mass_killing",
+     *             "occurred_from": "2025-03-06",
+     *             "occurred_to": "2025-03-07",
+     *             "date_precision": "day",
+     *             "country": "SYR",
+     *             "admin1": "Latakia",
+     *             "admin2": "Latakia",
+     *             "place": "al-Mukhtariya",
+     *             "latitude": 35.6017,
+     *             "longitude": 35.8861,
+     *             "geo_precision": "near",
+     *             "actors": [
+     *               {
+     *                 "name": "Civilians",
+     *                 "role": "target"
+     *               }
+     *             ],
+     *             "tags": [
+     *               "coastal-violence-2025"
+     *             ],
+     *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *             "external_ids": [
+     *               {
+     *                 "system": "acled",
+     *                 "id": "SYR110002"
+     *               }
+     *             ],
+     *             "admin3": null,
+     *             "duplicate_of": null,
+     *             "status": "corroborated",
+     *             "verification": null,
+     *             "casualties": {
+     *               "method": "ranked-source/1",
+     *               "killed": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_civilians": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_combatants": null,
+     *               "injured": null,
+     *               "detained": null,
+     *               "missing": null
+     *             },
+     *             "created_at": "2025-03-07T18:20:00.000Z",
+     *             "updated_at": "2025-03-08T09:15:00.000Z",
+     *             "version": 3,
+     *             "deleted_at": null
+     *           }
+     *         }
+     *       ],
+     *       "next_cursor": "42"
+     *     }
+     */
     ChangeFeed: {
       data: components['schemas']['Change'][];
       /** @description Pass as `after` to continue; unchanged when there is nothing new yet, so a client can poll with it */
       next_cursor: string;
     };
+    /**
+     * @example {
+     *       "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *       "stance": "supports",
+     *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+     *       "language": "en",
+     *       "published_at": "2025-03-07T18:00:00.000Z",
+     *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+     *       "killed": 40,
+     *       "killed_civilians": 40,
+     *       "figures_are_minimum": false,
+     *       "credibility": 2,
+     *       "translation": null,
+     *       "archived_url": null,
+     *       "content_sha256": null,
+     *       "killed_combatants": null,
+     *       "injured": null,
+     *       "detained": null,
+     *       "missing": null,
+     *       "review_status": "accepted",
+     *       "review_note": "Matches the victims’ list published the same day.",
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "updated_at": "2025-03-08T09:15:00.000Z",
+     *       "version": 2,
+     *       "deleted_at": null
+     *     }
+     */
     Claim: {
       /** Format: uuid */
       id: string;
@@ -909,6 +1355,40 @@ export interface components {
       /** @description Set when the record was (soft-)deleted */
       deleted_at: string | null;
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *           "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *           "stance": "supports",
+     *           "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+     *           "language": "en",
+     *           "published_at": "2025-03-07T18:00:00.000Z",
+     *           "url": "https://snhr.org/blog/2025/03/07/latakia/",
+     *           "killed": 40,
+     *           "killed_civilians": 40,
+     *           "figures_are_minimum": false,
+     *           "credibility": 2,
+     *           "translation": null,
+     *           "archived_url": null,
+     *           "content_sha256": null,
+     *           "killed_combatants": null,
+     *           "injured": null,
+     *           "detained": null,
+     *           "missing": null,
+     *           "review_status": "accepted",
+     *           "review_note": "Matches the victims’ list published the same day.",
+     *           "created_at": "2025-03-07T18:20:00.000Z",
+     *           "updated_at": "2025-03-08T09:15:00.000Z",
+     *           "version": 2,
+     *           "deleted_at": null
+     *         }
+     *       ],
+     *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+     *     }
+     */
     ClaimPage: {
       data: components['schemas']['Claim'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
@@ -962,6 +1442,75 @@ export interface components {
       /** Format: date-time */
       verified_at: string;
     };
+    /**
+     * @example {
+     *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *       "ref": "SYR-2025-000003",
+     *       "title": "Mass killing of civilians in al-Mukhtariya",
+     *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *       "category": "violence_against_civilians",
+     *       "subcategory": "mass_killing",
+     *       "occurred_from": "2025-03-06",
+     *       "occurred_to": "2025-03-07",
+     *       "date_precision": "day",
+     *       "country": "SYR",
+     *       "admin1": "Latakia",
+     *       "admin2": "Latakia",
+     *       "place": "al-Mukhtariya",
+     *       "latitude": 35.6017,
+     *       "longitude": 35.8861,
+     *       "geo_precision": "near",
+     *       "actors": [
+     *         {
+     *           "name": "Civilians",
+     *           "role": "target"
+     *         }
+     *       ],
+     *       "tags": [
+     *         "coastal-violence-2025"
+     *       ],
+     *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *       "external_ids": [
+     *         {
+     *           "system": "acled",
+     *           "id": "SYR110002"
+     *         }
+     *       ],
+     *       "admin3": null,
+     *       "duplicate_of": null,
+     *       "status": "corroborated",
+     *       "verification": null,
+     *       "casualties": {
+     *         "method": "ranked-source/1",
+     *         "killed": {
+     *           "low": 40,
+     *           "best": 40,
+     *           "high": 40,
+     *           "claims": 1,
+     *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *         },
+     *         "killed_civilians": {
+     *           "low": 40,
+     *           "best": 40,
+     *           "high": 40,
+     *           "claims": 1,
+     *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *         },
+     *         "killed_combatants": null,
+     *         "injured": null,
+     *         "detained": null,
+     *         "missing": null
+     *       },
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "updated_at": "2025-03-08T09:15:00.000Z",
+     *       "version": 3,
+     *       "deleted_at": null
+     *     }
+     */
     Incident: {
       /** Format: uuid */
       id: string;
@@ -1028,11 +1577,104 @@ export interface components {
       /** @description Set when the record was (soft-)deleted */
       deleted_at: string | null;
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *           "ref": "SYR-2025-000003",
+     *           "title": "Mass killing of civilians in al-Mukhtariya",
+     *           "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *           "category": "violence_against_civilians",
+     *           "subcategory": "mass_killing",
+     *           "occurred_from": "2025-03-06",
+     *           "occurred_to": "2025-03-07",
+     *           "date_precision": "day",
+     *           "country": "SYR",
+     *           "admin1": "Latakia",
+     *           "admin2": "Latakia",
+     *           "place": "al-Mukhtariya",
+     *           "latitude": 35.6017,
+     *           "longitude": 35.8861,
+     *           "geo_precision": "near",
+     *           "actors": [
+     *             {
+     *               "name": "Civilians",
+     *               "role": "target"
+     *             }
+     *           ],
+     *           "tags": [
+     *             "coastal-violence-2025"
+     *           ],
+     *           "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *           "external_ids": [
+     *             {
+     *               "system": "acled",
+     *               "id": "SYR110002"
+     *             }
+     *           ],
+     *           "admin3": null,
+     *           "duplicate_of": null,
+     *           "status": "corroborated",
+     *           "verification": null,
+     *           "casualties": {
+     *             "method": "ranked-source/1",
+     *             "killed": {
+     *               "low": 40,
+     *               "best": 40,
+     *               "high": 40,
+     *               "claims": 1,
+     *               "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *               "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *               "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *             },
+     *             "killed_civilians": {
+     *               "low": 40,
+     *               "best": 40,
+     *               "high": 40,
+     *               "claims": 1,
+     *               "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *               "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *               "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *             },
+     *             "killed_combatants": null,
+     *             "injured": null,
+     *             "detained": null,
+     *             "missing": null
+     *           },
+     *           "created_at": "2025-03-07T18:20:00.000Z",
+     *           "updated_at": "2025-03-08T09:15:00.000Z",
+     *           "version": 3,
+     *           "deleted_at": null
+     *         }
+     *       ],
+     *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+     *     }
+     */
     IncidentPage: {
       data: components['schemas']['Incident'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
     };
+    /**
+     * @example {
+     *       "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *       "name": "Syrian Network for Human Rights",
+     *       "acronym": "SNHR",
+     *       "kind": "monitor",
+     *       "url": "https://snhr.org/",
+     *       "country": "SYR",
+     *       "independence_group": "snhr",
+     *       "reliability": "B",
+     *       "party_to_conflict": false,
+     *       "protected": false,
+     *       "notes": "Independent monitor documenting casualties in Syria since 2011.",
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "updated_at": "2025-03-07T18:20:00.000Z",
+     *       "version": 1,
+     *       "deleted_at": null
+     *     }
+     */
     Source: {
       /** Format: uuid */
       id: string;
@@ -1075,11 +1717,78 @@ export interface components {
       /** @description Set when the record was (soft-)deleted */
       deleted_at: string | null;
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *           "name": "Syrian Network for Human Rights",
+     *           "acronym": "SNHR",
+     *           "kind": "monitor",
+     *           "url": "https://snhr.org/",
+     *           "country": "SYR",
+     *           "independence_group": "snhr",
+     *           "reliability": "B",
+     *           "party_to_conflict": false,
+     *           "protected": false,
+     *           "notes": "Independent monitor documenting casualties in Syria since 2011.",
+     *           "created_at": "2025-03-07T18:20:00.000Z",
+     *           "updated_at": "2025-03-07T18:20:00.000Z",
+     *           "version": 1,
+     *           "deleted_at": null
+     *         }
+     *       ],
+     *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+     *     }
+     */
     SourcePage: {
       data: components['schemas']['Source'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
     };
+    /**
+     * @example {
+     *       "group_by": "month",
+     *       "data": [
+     *         {
+     *           "key": "2025-03",
+     *           "incidents": 3,
+     *           "casualties": {
+     *             "killed": {
+     *               "low": 405,
+     *               "best": 405,
+     *               "high": 405
+     *             },
+     *             "killed_civilians": {
+     *               "low": 305,
+     *               "best": 305,
+     *               "high": 305
+     *             },
+     *             "killed_combatants": {
+     *               "low": 100,
+     *               "best": 100,
+     *               "high": 100
+     *             },
+     *             "injured": {
+     *               "low": 0,
+     *               "best": 0,
+     *               "high": 0
+     *             },
+     *             "detained": {
+     *               "low": 0,
+     *               "best": 0,
+     *               "high": 0
+     *             },
+     *             "missing": {
+     *               "low": 0,
+     *               "best": 0,
+     *               "high": 0
+     *             }
+     *           }
+     *         }
+     *       ]
+     *     }
+     */
     IncidentStats: {
       /** @enum {string} */
       group_by: 'month' | 'week' | 'year' | 'country' | 'admin1' | 'category' | 'subcategory' | 'status';
@@ -1122,9 +1831,79 @@ export interface components {
         };
       }[];
     };
+    /**
+     * @example {
+     *       "status": "ok"
+     *     }
+     */
     Health: {
       /** @constant */
       status: 'ok';
+    };
+    /**
+     * @example {
+     *       "name": "Corroborate API",
+     *       "version": "0.1.0",
+     *       "summary": "A verified-incident database: incidents, the sources that report them, and the claims each source makes.",
+     *       "links": [
+     *         {
+     *           "rel": "docs",
+     *           "href": "/docs",
+     *           "title": "Interactive documentation: every operation, with examples"
+     *         },
+     *         {
+     *           "rel": "openapi",
+     *           "href": "/openapi.json",
+     *           "title": "The OpenAPI 3.1 document, for generating clients"
+     *         },
+     *         {
+     *           "rel": "health",
+     *           "href": "/healthz",
+     *           "title": "Liveness: the process is up"
+     *         },
+     *         {
+     *           "rel": "readiness",
+     *           "href": "/readyz",
+     *           "title": "Readiness: the database answers"
+     *         },
+     *         {
+     *           "rel": "incidents",
+     *           "href": "/v1/incidents",
+     *           "title": "Incidents, with their status and casualty estimates"
+     *         },
+     *         {
+     *           "rel": "sources",
+     *           "href": "/v1/sources",
+     *           "title": "Sources: who speaks"
+     *         },
+     *         {
+     *           "rel": "claims",
+     *           "href": "/v1/claims",
+     *           "title": "Claims: what each source says about each incident"
+     *         },
+     *         {
+     *           "rel": "stats",
+     *           "href": "/v1/stats/incidents?group_by=month",
+     *           "title": "Incidents and casualties by month"
+     *         },
+     *         {
+     *           "rel": "changes",
+     *           "href": "/v1/changes",
+     *           "title": "Every change, in commit order, for mirroring"
+     *         }
+     *       ]
+     *     }
+     */
+    Home: {
+      name: string;
+      version: string;
+      summary: string;
+      links: {
+        rel: string;
+        /** @description Relative to this server */
+        href: string;
+        title: string;
+      }[];
     };
     ImportRow: {
       /** @description The record’s number in the file: 1 is the first record after the CSV header, or the first line */
@@ -1153,6 +1932,45 @@ export interface components {
       unchanged: number;
       rejected: number;
     };
+    /**
+     * @example {
+     *       "format": "acled_csv",
+     *       "dry_run": false,
+     *       "summary": {
+     *         "rows": 2,
+     *         "created": 1,
+     *         "updated": 0,
+     *         "unchanged": 0,
+     *         "rejected": 1
+     *       },
+     *       "rows": [
+     *         {
+     *           "row": 1,
+     *           "external_id": {
+     *             "system": "acled",
+     *             "id": "SYR110002"
+     *           },
+     *           "outcome": "created",
+     *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503"
+     *         },
+     *         {
+     *           "row": 2,
+     *           "external_id": {
+     *             "system": "acled",
+     *             "id": "SYR110003"
+     *           },
+     *           "outcome": "rejected",
+     *           "incident_id": null,
+     *           "errors": [
+     *             {
+     *               "path": "event_date",
+     *               "message": "must be a date, YYYY-MM-DD"
+     *             }
+     *           ]
+     *         }
+     *       ]
+     *     }
+     */
     ImportReport: {
       /** @enum {string} */
       format: 'acled_csv' | 'ucdp_ged_csv' | 'ndjson' | 'csv';
@@ -1161,6 +1979,18 @@ export interface components {
       /** @description One entry per record, in file order */
       rows: components['schemas']['ImportRow'][];
     };
+    /**
+     * @example {
+     *       "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *       "name": "Review desk",
+     *       "role": "verifier",
+     *       "prefix": "cbk_Hbw6OYFQ",
+     *       "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "last_used_at": "2025-03-08T09:15:00.000Z",
+     *       "revoked_at": null
+     *     }
+     */
     ApiKey: {
       /** Format: uuid */
       id: string;
@@ -1177,6 +2007,19 @@ export interface components {
       last_used_at: string | null;
       revoked_at: string | null;
     };
+    /**
+     * @example {
+     *       "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *       "name": "Review desk",
+     *       "role": "verifier",
+     *       "prefix": "cbk_Hbw6OYFQ",
+     *       "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "last_used_at": null,
+     *       "revoked_at": null,
+     *       "secret": "cbk_Hbw6OYFQx2VJ0aQk7mZp3RtY9sLc1WdE5uGhNf8KbTo"
+     *     }
+     */
     ApiKeyCreated: {
       /** Format: uuid */
       id: string;
@@ -1195,11 +2038,34 @@ export interface components {
       /** @description The key itself: shown only in this response, store it now */
       secret: string;
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *           "name": "Review desk",
+     *           "role": "verifier",
+     *           "prefix": "cbk_Hbw6OYFQ",
+     *           "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *           "created_at": "2025-03-07T18:20:00.000Z",
+     *           "last_used_at": "2025-03-08T09:15:00.000Z",
+     *           "revoked_at": null
+     *         }
+     *       ],
+     *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+     *     }
+     */
     ApiKeyPage: {
       data: components['schemas']['ApiKey'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
     };
+    /**
+     * @example {
+     *       "status": "ok",
+     *       "database": "postgres"
+     *     }
+     */
     Readiness: {
       /** @constant */
       status: 'ok';
@@ -1215,6 +2081,232 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  getHome: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The landing page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example <!doctype html>
+           *     <html lang="en">
+           *     <head>
+           *     <meta charset="utf-8">
+           *     <meta name="viewport" content="width=device-width, initial-scale=1">
+           *     <title>Corroborate API</title>
+           *     <style>
+           *     body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #1b1b1b; }
+           *     h1 { margin-bottom: 0; } .version { color: #666; margin-top: 0; }
+           *     code { background: #f2f2f2; padding: 0 .2em; } li { margin: .3rem 0; }
+           *     </style>
+           *     </head>
+           *     <body>
+           *     <main>
+           *     <h1>Corroborate API</h1>
+           *     <p class="version">version 0.1.0</p>
+           *     <p>A verified-incident database: incidents, the sources that report them, and the claims each source makes. Each incident’s status and casualty range are derived from its accepted claims, and every number can be explained.</p>
+           *     <h2>Start here</h2>
+           *     <ul><li><a href="/docs" rel="docs">/docs</a> Interactive documentation: every operation, with examples</li><li><a href="/openapi.json" rel="openapi">/openapi.json</a> The OpenAPI 3.1 document, for generating clients</li></ul>
+           *     <h2>The data</h2>
+           *     <p>A new database holds a demo report: fighting and executions in Latakia province, March 2025, as told by a monitor, a ministry, the state broadcaster, the UN envoy and video footage.</p>
+           *     <ul><li><a href="/v1/incidents" rel="incidents">/v1/incidents</a> Incidents, with their status and casualty estimates</li><li><a href="/v1/sources" rel="sources">/v1/sources</a> Sources: who speaks</li><li><a href="/v1/claims" rel="claims">/v1/claims</a> Claims: what each source says about each incident</li><li><a href="/v1/stats/incidents?group_by=month" rel="stats">/v1/stats/incidents?group_by=month</a> Incidents and casualties by month</li><li><a href="/v1/changes" rel="changes">/v1/changes</a> Every change, in commit order, for mirroring</li></ul>
+           *     <h2>Writing</h2>
+           *     <p>Reading needs no key (unless anonymous reading is switched off). Writing needs an API key, sent as <code>Authorization: Bearer cbk_…</code>: the first start of a new database prints an admin key on the server’s console.</p>
+           *     <h2>Operations</h2>
+           *     <ul><li><a href="/healthz" rel="health">/healthz</a> Liveness: the process is up</li><li><a href="/readyz" rel="readiness">/readyz</a> Readiness: the database answers</li></ul>
+           *     </main>
+           *     </body>
+           *     </html>
+           */
+          'text/html': string;
+          /**
+           * @example {
+           *       "name": "Corroborate API",
+           *       "version": "0.1.0",
+           *       "summary": "A verified-incident database: incidents, the sources that report them, and the claims each source makes.",
+           *       "links": [
+           *         {
+           *           "rel": "docs",
+           *           "href": "/docs",
+           *           "title": "Interactive documentation: every operation, with examples"
+           *         },
+           *         {
+           *           "rel": "openapi",
+           *           "href": "/openapi.json",
+           *           "title": "The OpenAPI 3.1 document, for generating clients"
+           *         },
+           *         {
+           *           "rel": "health",
+           *           "href": "/healthz",
+           *           "title": "Liveness: the process is up"
+           *         },
+           *         {
+           *           "rel": "readiness",
+           *           "href": "/readyz",
+           *           "title": "Readiness: the database answers"
+           *         },
+           *         {
+           *           "rel": "incidents",
+           *           "href": "/v1/incidents",
+           *           "title": "Incidents, with their status and casualty estimates"
+           *         },
+           *         {
+           *           "rel": "sources",
+           *           "href": "/v1/sources",
+           *           "title": "Sources: who speaks"
+           *         },
+           *         {
+           *           "rel": "claims",
+           *           "href": "/v1/claims",
+           *           "title": "Claims: what each source says about each incident"
+           *         },
+           *         {
+           *           "rel": "stats",
+           *           "href": "/v1/stats/incidents?group_by=month",
+           *           "title": "Incidents and casualties by month"
+           *         },
+           *         {
+           *           "rel": "changes",
+           *           "href": "/v1/changes",
+           *           "title": "Every change, in commit order, for mirroring"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['Home'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` lists each invalid input. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description None of the media types in Accept is available; see format=. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The URL, or one of its path segments, is longer than the server accepts. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request head (URL and headers) is larger than the server accepts (16 KiB). */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; nothing internal is disclosed, the request id identifies it in the logs. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database cannot be reached or did not answer in time, or the server is overloaded or shutting down: retry after Retry-After. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getHealth: {
     parameters: {
       query?: never;
@@ -1230,7 +2322,113 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ok"
+           *     }
+           */
           'application/json': components['schemas']['Health'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` lists each invalid input. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The URL, or one of its path segments, is longer than the server accepts. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request head (URL and headers) is larger than the server accepts (16 KiB). */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; nothing internal is disclosed, the request id identifies it in the logs. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database cannot be reached or did not answer in time, or the server is overloaded or shutting down: retry after Retry-After. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1250,6 +2448,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ok",
+           *       "database": "postgres"
+           *     }
+           */
           'application/json': components['schemas']['Readiness'];
         };
       };
@@ -1259,6 +2463,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1268,6 +2488,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1277,6 +2507,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1286,6 +2526,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1295,6 +2545,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1334,8 +2594,37 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *           "name": "Syrian Network for Human Rights",
+           *           "acronym": "SNHR",
+           *           "kind": "monitor",
+           *           "url": "https://snhr.org/",
+           *           "country": "SYR",
+           *           "independence_group": "snhr",
+           *           "reliability": "B",
+           *           "party_to_conflict": false,
+           *           "protected": false,
+           *           "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "updated_at": "2025-03-07T18:20:00.000Z",
+           *           "version": 1,
+           *           "deleted_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['SourcePage'];
+          /** @example {"id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","name":"Syrian Network for Human Rights","acronym":"SNHR","kind":"monitor","url":"https://snhr.org/","country":"SYR","independence_group":"snhr","reliability":"B","party_to_conflict":false,"protected":false,"notes":"Independent monitor documenting casualties in Syria since 2011.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-07T18:20:00.000Z","version":1,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,name,acronym,kind,url,country,independence_group,reliability,party_to_conflict,protected,notes,created_at,updated_at,version,deleted_at
+           *     3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,Syrian Network for Human Rights,SNHR,monitor,https://snhr.org/,SYR,snhr,B,false,false,Independent monitor documenting casualties in Syria since 2011.,2025-03-07T18:20:00.000Z,2025-03-07T18:20:00.000Z,1,
+           */
           'text/csv': string;
         };
       };
@@ -1345,6 +2634,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1354,6 +2659,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1363,6 +2678,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1372,6 +2697,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1381,6 +2716,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1390,6 +2735,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1399,6 +2754,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1408,6 +2773,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1417,6 +2792,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1434,6 +2819,20 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Syrian Network for Human Rights",
+         *       "acronym": "SNHR",
+         *       "kind": "monitor",
+         *       "url": "https://snhr.org/",
+         *       "country": "SYR",
+         *       "independence_group": "snhr",
+         *       "reliability": "B",
+         *       "party_to_conflict": false,
+         *       "protected": false,
+         *       "notes": "Independent monitor documenting casualties in Syria since 2011."
+         *     }
+         */
         'application/json': components['schemas']['SourceCreateInput'];
       };
     };
@@ -1450,6 +2849,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "name": "Syrian Network for Human Rights",
+           *       "acronym": "SNHR",
+           *       "kind": "monitor",
+           *       "url": "https://snhr.org/",
+           *       "country": "SYR",
+           *       "independence_group": "snhr",
+           *       "reliability": "B",
+           *       "party_to_conflict": false,
+           *       "protected": false,
+           *       "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-07T18:20:00.000Z",
+           *       "version": 1,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Source'];
         };
       };
@@ -1459,6 +2877,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1468,6 +2902,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1477,6 +2921,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1486,6 +2940,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1495,6 +2960,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1504,6 +2979,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1513,6 +2998,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1522,6 +3017,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1531,6 +3036,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1540,6 +3055,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1549,6 +3074,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1558,6 +3093,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1591,6 +3136,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "name": "Syrian Network for Human Rights",
+           *       "acronym": "SNHR",
+           *       "kind": "monitor",
+           *       "url": "https://snhr.org/",
+           *       "country": "SYR",
+           *       "independence_group": "snhr",
+           *       "reliability": "B",
+           *       "party_to_conflict": false,
+           *       "protected": false,
+           *       "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-07T18:20:00.000Z",
+           *       "version": 1,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Source'];
         };
       };
@@ -1609,6 +3173,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1618,6 +3198,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1627,6 +3217,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1636,6 +3236,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No source with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1645,6 +3255,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1654,6 +3274,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1663,6 +3293,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1672,6 +3312,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1681,6 +3331,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1714,6 +3374,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1723,6 +3399,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1732,6 +3418,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1741,6 +3437,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No source with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1750,6 +3456,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1759,6 +3476,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1768,6 +3495,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1777,6 +3514,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1786,6 +3533,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1795,6 +3552,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1804,6 +3571,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1813,6 +3590,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1822,6 +3609,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1842,7 +3639,19 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "reliability": "A",
+         *       "notes": "Independent monitor; its lists name each victim."
+         *     }
+         */
         'application/json': components['schemas']['SourcePatchInput'];
+        /**
+         * @example {
+         *       "reliability": "A",
+         *       "notes": "Independent monitor; its lists name each victim."
+         *     }
+         */
         'application/merge-patch+json': components['schemas']['SourcePatchInput'];
       };
     };
@@ -1855,6 +3664,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "name": "Syrian Network for Human Rights",
+           *       "acronym": "SNHR",
+           *       "kind": "monitor",
+           *       "url": "https://snhr.org/",
+           *       "country": "SYR",
+           *       "independence_group": "snhr",
+           *       "reliability": "B",
+           *       "party_to_conflict": false,
+           *       "protected": false,
+           *       "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-07T18:20:00.000Z",
+           *       "version": 1,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Source'];
         };
       };
@@ -1864,6 +3692,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1873,6 +3717,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1882,6 +3736,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1891,6 +3755,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No source with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1900,6 +3774,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1909,6 +3794,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1918,6 +3813,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1927,6 +3832,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1936,6 +3851,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1945,6 +3870,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1954,6 +3889,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1963,6 +3908,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1972,6 +3927,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1981,6 +3946,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2011,6 +3986,182 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "version": 1,
+           *           "action": "create",
+           *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *           "changed_at": "2025-03-07T18:20:00.000Z",
+           *           "changes": {
+           *             "title": {
+           *               "from": null,
+           *               "to": "Mass killing of civilians in al-Mukhtariya"
+           *             },
+           *             "status": {
+           *               "from": null,
+           *               "to": "unverified"
+           *             }
+           *           },
+           *           "cause": null,
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "unverified",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-07T18:20:00.000Z",
+           *             "version": 1,
+           *             "deleted_at": null
+           *           }
+           *         },
+           *         {
+           *           "version": 3,
+           *           "action": "update",
+           *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a62",
+           *           "changed_at": "2025-03-08T09:15:00.000Z",
+           *           "changes": {
+           *             "status": {
+           *               "from": "unverified",
+           *               "to": "corroborated"
+           *             }
+           *           },
+           *           "cause": {
+           *             "reason": "claim reviewed",
+           *             "claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b507"
+           *           },
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": null
+           *     }
+           */
           'application/json': components['schemas']['HistoryPage'];
         };
       };
@@ -2020,6 +4171,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2029,6 +4196,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2038,6 +4215,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2047,6 +4234,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No source with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2056,6 +4253,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2065,6 +4272,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2074,6 +4291,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2083,6 +4310,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2092,6 +4329,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2174,9 +4421,174 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "ref": "SYR-2025-000003",
+           *           "title": "Mass killing of civilians in al-Mukhtariya",
+           *           "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *           "category": "violence_against_civilians",
+           *           "subcategory": "mass_killing",
+           *           "occurred_from": "2025-03-06",
+           *           "occurred_to": "2025-03-07",
+           *           "date_precision": "day",
+           *           "country": "SYR",
+           *           "admin1": "Latakia",
+           *           "admin2": "Latakia",
+           *           "place": "al-Mukhtariya",
+           *           "latitude": 35.6017,
+           *           "longitude": 35.8861,
+           *           "geo_precision": "near",
+           *           "actors": [
+           *             {
+           *               "name": "Civilians",
+           *               "role": "target"
+           *             }
+           *           ],
+           *           "tags": [
+           *             "coastal-violence-2025"
+           *           ],
+           *           "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *           "external_ids": [
+           *             {
+           *               "system": "acled",
+           *               "id": "SYR110002"
+           *             }
+           *           ],
+           *           "admin3": null,
+           *           "duplicate_of": null,
+           *           "status": "corroborated",
+           *           "verification": null,
+           *           "casualties": {
+           *             "method": "ranked-source/1",
+           *             "killed": {
+           *               "low": 40,
+           *               "best": 40,
+           *               "high": 40,
+           *               "claims": 1,
+           *               "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *               "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *               "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *             },
+           *             "killed_civilians": {
+           *               "low": 40,
+           *               "best": 40,
+           *               "high": 40,
+           *               "claims": 1,
+           *               "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *               "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *               "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *             },
+           *             "killed_combatants": null,
+           *             "injured": null,
+           *             "detained": null,
+           *             "missing": null
+           *           },
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "updated_at": "2025-03-08T09:15:00.000Z",
+           *           "version": 3,
+           *           "deleted_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['IncidentPage'];
+          /** @example {"id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","ref":"SYR-2025-000003","title":"Mass killing of civilians in al-Mukhtariya","summary":"About 40 civilians executed together in the village; videos show the bodies.","category":"violence_against_civilians","subcategory":"mass_killing","occurred_from":"2025-03-06","occurred_to":"2025-03-07","date_precision":"day","country":"SYR","admin1":"Latakia","admin2":"Latakia","place":"al-Mukhtariya","latitude":35.6017,"longitude":35.8861,"geo_precision":"near","actors":[{"name":"Civilians","role":"target"}],"tags":["coastal-violence-2025"],"parent_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501","external_ids":[{"system":"acled","id":"SYR110002"}],"admin3":null,"duplicate_of":null,"status":"corroborated","verification":null,"casualties":{"method":"ranked-source/1","killed":{"low":40,"best":40,"high":40,"claims":1,"low_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","best_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","high_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"},"killed_civilians":{"low":40,"best":40,"high":40,"claims":1,"low_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","best_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","high_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"},"killed_combatants":null,"injured":null,"detained":null,"missing":null},"created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":3,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,ref,title,summary,category,subcategory,occurred_from,occurred_to,date_precision,country,admin1,admin2,admin3,place,latitude,longitude,geo_precision,status,killed_low,killed_best,killed_high,killed_civilians_low,killed_civilians_best,killed_civilians_high,killed_combatants_low,killed_combatants_best,killed_combatants_high,injured_low,injured_best,injured_high,detained_low,detained_best,detained_high,missing_low,missing_best,missing_high,actors,tags,parent_id,duplicate_of,external_ids,verification,created_at,updated_at,version,deleted_at
+           *     8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,SYR-2025-000003,Mass killing of civilians in al-Mukhtariya,About 40 civilians executed together in the village; videos show the bodies.,violence_against_civilians,mass_killing,2025-03-06,2025-03-07,day,SYR,Latakia,Latakia,,al-Mukhtariya,35.6017,35.8861,near,corroborated,40,40,40,40,40,40,,,,,,,,,,,,,Civilians (target),coastal-violence-2025,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501,,acled:SYR110002,,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,3,
+           */
           'text/csv': string;
+          /**
+           * @example {
+           *       "type": "FeatureCollection",
+           *       "features": [
+           *         {
+           *           "type": "Feature",
+           *           "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "geometry": {
+           *             "type": "Point",
+           *             "coordinates": [
+           *               35.8861,
+           *               35.6017
+           *             ]
+           *           },
+           *           "properties": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": null
+           *     }
+           */
           'application/geo+json': {
             /** @enum {string} */
             type: 'FeatureCollection';
@@ -2204,6 +4616,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2213,6 +4641,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2222,6 +4660,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2231,6 +4679,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2240,6 +4698,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2249,6 +4717,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2258,6 +4736,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2267,6 +4755,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2276,6 +4774,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2293,6 +4801,40 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "title": "Mass killing of civilians in al-Mukhtariya",
+         *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+         *       "category": "violence_against_civilians",
+         *       "subcategory": "mass_killing",
+         *       "occurred_from": "2025-03-06",
+         *       "occurred_to": "2025-03-07",
+         *       "date_precision": "day",
+         *       "country": "SYR",
+         *       "admin1": "Latakia",
+         *       "admin2": "Latakia",
+         *       "place": "al-Mukhtariya",
+         *       "latitude": 35.6017,
+         *       "longitude": 35.8861,
+         *       "geo_precision": "near",
+         *       "actors": [
+         *         {
+         *           "name": "Civilians",
+         *           "role": "target"
+         *         }
+         *       ],
+         *       "tags": [
+         *         "coastal-violence-2025"
+         *       ],
+         *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+         *       "external_ids": [
+         *         {
+         *           "system": "acled",
+         *           "id": "SYR110002"
+         *         }
+         *       ]
+         *     }
+         */
         'application/json': components['schemas']['IncidentCreateInput'];
       };
     };
@@ -2309,6 +4851,75 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "ref": "SYR-2025-000003",
+           *       "title": "Mass killing of civilians in al-Mukhtariya",
+           *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *       "category": "violence_against_civilians",
+           *       "subcategory": "mass_killing",
+           *       "occurred_from": "2025-03-06",
+           *       "occurred_to": "2025-03-07",
+           *       "date_precision": "day",
+           *       "country": "SYR",
+           *       "admin1": "Latakia",
+           *       "admin2": "Latakia",
+           *       "place": "al-Mukhtariya",
+           *       "latitude": 35.6017,
+           *       "longitude": 35.8861,
+           *       "geo_precision": "near",
+           *       "actors": [
+           *         {
+           *           "name": "Civilians",
+           *           "role": "target"
+           *         }
+           *       ],
+           *       "tags": [
+           *         "coastal-violence-2025"
+           *       ],
+           *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *       "external_ids": [
+           *         {
+           *           "system": "acled",
+           *           "id": "SYR110002"
+           *         }
+           *       ],
+           *       "admin3": null,
+           *       "duplicate_of": null,
+           *       "status": "corroborated",
+           *       "verification": null,
+           *       "casualties": {
+           *         "method": "ranked-source/1",
+           *         "killed": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_civilians": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null
+           *       },
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 3,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Incident'];
         };
       };
@@ -2318,6 +4929,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2327,6 +4954,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2336,6 +4973,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2345,6 +4992,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2354,6 +5012,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2363,6 +5031,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2372,6 +5050,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2381,6 +5069,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2390,6 +5088,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2399,6 +5107,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2408,6 +5126,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2417,6 +5145,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2450,6 +5188,75 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "ref": "SYR-2025-000003",
+           *       "title": "Mass killing of civilians in al-Mukhtariya",
+           *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *       "category": "violence_against_civilians",
+           *       "subcategory": "mass_killing",
+           *       "occurred_from": "2025-03-06",
+           *       "occurred_to": "2025-03-07",
+           *       "date_precision": "day",
+           *       "country": "SYR",
+           *       "admin1": "Latakia",
+           *       "admin2": "Latakia",
+           *       "place": "al-Mukhtariya",
+           *       "latitude": 35.6017,
+           *       "longitude": 35.8861,
+           *       "geo_precision": "near",
+           *       "actors": [
+           *         {
+           *           "name": "Civilians",
+           *           "role": "target"
+           *         }
+           *       ],
+           *       "tags": [
+           *         "coastal-violence-2025"
+           *       ],
+           *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *       "external_ids": [
+           *         {
+           *           "system": "acled",
+           *           "id": "SYR110002"
+           *         }
+           *       ],
+           *       "admin3": null,
+           *       "duplicate_of": null,
+           *       "status": "corroborated",
+           *       "verification": null,
+           *       "casualties": {
+           *         "method": "ranked-source/1",
+           *         "killed": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_civilians": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null
+           *       },
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 3,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Incident'];
         };
       };
@@ -2468,6 +5275,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2477,6 +5300,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2486,6 +5319,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2495,6 +5338,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2504,6 +5357,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2513,6 +5376,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2522,6 +5395,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2531,6 +5414,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2540,6 +5433,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2573,6 +5476,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2582,6 +5501,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2591,6 +5520,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2600,6 +5539,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2609,6 +5558,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2618,6 +5578,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2627,6 +5597,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2636,6 +5616,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2645,6 +5635,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2654,6 +5654,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2663,6 +5673,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2672,6 +5692,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2681,6 +5711,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2701,7 +5741,25 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "summary": "About 40 civilians, women among them, executed together in the village; videos show the bodies.",
+         *       "tags": [
+         *         "coastal-violence-2025",
+         *         "women-targeted"
+         *       ]
+         *     }
+         */
         'application/json': components['schemas']['IncidentPatchInput'];
+        /**
+         * @example {
+         *       "summary": "About 40 civilians, women among them, executed together in the village; videos show the bodies.",
+         *       "tags": [
+         *         "coastal-violence-2025",
+         *         "women-targeted"
+         *       ]
+         *     }
+         */
         'application/merge-patch+json': components['schemas']['IncidentPatchInput'];
       };
     };
@@ -2714,6 +5772,75 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "ref": "SYR-2025-000003",
+           *       "title": "Mass killing of civilians in al-Mukhtariya",
+           *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *       "category": "violence_against_civilians",
+           *       "subcategory": "mass_killing",
+           *       "occurred_from": "2025-03-06",
+           *       "occurred_to": "2025-03-07",
+           *       "date_precision": "day",
+           *       "country": "SYR",
+           *       "admin1": "Latakia",
+           *       "admin2": "Latakia",
+           *       "place": "al-Mukhtariya",
+           *       "latitude": 35.6017,
+           *       "longitude": 35.8861,
+           *       "geo_precision": "near",
+           *       "actors": [
+           *         {
+           *           "name": "Civilians",
+           *           "role": "target"
+           *         }
+           *       ],
+           *       "tags": [
+           *         "coastal-violence-2025"
+           *       ],
+           *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *       "external_ids": [
+           *         {
+           *           "system": "acled",
+           *           "id": "SYR110002"
+           *         }
+           *       ],
+           *       "admin3": null,
+           *       "duplicate_of": null,
+           *       "status": "corroborated",
+           *       "verification": null,
+           *       "casualties": {
+           *         "method": "ranked-source/1",
+           *         "killed": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_civilians": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null
+           *       },
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 3,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Incident'];
         };
       };
@@ -2723,6 +5850,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2732,6 +5875,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2741,6 +5894,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2750,6 +5913,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2759,6 +5932,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2768,6 +5952,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2777,6 +5971,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2786,6 +5990,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2795,6 +6009,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2804,6 +6028,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2813,6 +6047,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2822,6 +6066,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2831,6 +6085,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2840,6 +6104,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2870,6 +6144,182 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "version": 1,
+           *           "action": "create",
+           *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *           "changed_at": "2025-03-07T18:20:00.000Z",
+           *           "changes": {
+           *             "title": {
+           *               "from": null,
+           *               "to": "Mass killing of civilians in al-Mukhtariya"
+           *             },
+           *             "status": {
+           *               "from": null,
+           *               "to": "unverified"
+           *             }
+           *           },
+           *           "cause": null,
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "unverified",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-07T18:20:00.000Z",
+           *             "version": 1,
+           *             "deleted_at": null
+           *           }
+           *         },
+           *         {
+           *           "version": 3,
+           *           "action": "update",
+           *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a62",
+           *           "changed_at": "2025-03-08T09:15:00.000Z",
+           *           "changes": {
+           *             "status": {
+           *               "from": "unverified",
+           *               "to": "corroborated"
+           *             }
+           *           },
+           *           "cause": {
+           *             "reason": "claim reviewed",
+           *             "claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b507"
+           *           },
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": null
+           *     }
+           */
           'application/json': components['schemas']['HistoryPage'];
         };
       };
@@ -2879,6 +6329,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2888,6 +6354,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2897,6 +6373,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2906,6 +6392,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2915,6 +6411,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2924,6 +6430,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2933,6 +6449,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2942,6 +6468,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2951,6 +6487,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2973,6 +6519,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "status": "verified",
+         *       "rationale": "Names of 38 victims matched against the monitor’s list and two survivors’ testimony."
+         *     }
+         */
         'application/json': components['schemas']['VerificationRequestInput'];
       };
     };
@@ -2987,6 +6539,75 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "ref": "SYR-2025-000003",
+           *       "title": "Mass killing of civilians in al-Mukhtariya",
+           *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *       "category": "violence_against_civilians",
+           *       "subcategory": "mass_killing",
+           *       "occurred_from": "2025-03-06",
+           *       "occurred_to": "2025-03-07",
+           *       "date_precision": "day",
+           *       "country": "SYR",
+           *       "admin1": "Latakia",
+           *       "admin2": "Latakia",
+           *       "place": "al-Mukhtariya",
+           *       "latitude": 35.6017,
+           *       "longitude": 35.8861,
+           *       "geo_precision": "near",
+           *       "actors": [
+           *         {
+           *           "name": "Civilians",
+           *           "role": "target"
+           *         }
+           *       ],
+           *       "tags": [
+           *         "coastal-violence-2025"
+           *       ],
+           *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *       "external_ids": [
+           *         {
+           *           "system": "acled",
+           *           "id": "SYR110002"
+           *         }
+           *       ],
+           *       "admin3": null,
+           *       "duplicate_of": null,
+           *       "status": "corroborated",
+           *       "verification": null,
+           *       "casualties": {
+           *         "method": "ranked-source/1",
+           *         "killed": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_civilians": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null
+           *       },
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 3,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Incident'];
         };
       };
@@ -2996,6 +6617,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3005,6 +6642,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3014,6 +6661,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3023,6 +6680,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3032,6 +6699,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3041,6 +6719,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3050,6 +6738,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3059,6 +6757,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3068,6 +6776,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3077,6 +6795,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3086,6 +6814,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3095,6 +6833,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3104,6 +6852,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3113,6 +6871,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3156,8 +6924,47 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *           "stance": "supports",
+           *           "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *           "language": "en",
+           *           "published_at": "2025-03-07T18:00:00.000Z",
+           *           "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *           "killed": 40,
+           *           "killed_civilians": 40,
+           *           "figures_are_minimum": false,
+           *           "credibility": 2,
+           *           "translation": null,
+           *           "archived_url": null,
+           *           "content_sha256": null,
+           *           "killed_combatants": null,
+           *           "injured": null,
+           *           "detained": null,
+           *           "missing": null,
+           *           "review_status": "accepted",
+           *           "review_note": "Matches the victims’ list published the same day.",
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "updated_at": "2025-03-08T09:15:00.000Z",
+           *           "version": 2,
+           *           "deleted_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['ClaimPage'];
+          /** @example {"id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","incident_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","source_id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","stance":"supports","statement":"About 40 civilians were executed together in al-Mukhtariya.","language":"en","published_at":"2025-03-07T18:00:00.000Z","url":"https://snhr.org/blog/2025/03/07/latakia/","killed":40,"killed_civilians":40,"figures_are_minimum":false,"credibility":2,"translation":null,"archived_url":null,"content_sha256":null,"killed_combatants":null,"injured":null,"detained":null,"missing":null,"review_status":"accepted","review_note":"Matches the victims’ list published the same day.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":2,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,incident_id,source_id,stance,statement,language,translation,published_at,url,archived_url,content_sha256,killed,killed_civilians,killed_combatants,injured,detained,missing,figures_are_minimum,credibility,review_status,review_note,created_at,updated_at,version,deleted_at
+           *     c7d8e9f0-2b3c-4d5e-9f60-718293a4b506,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,supports,About 40 civilians were executed together in al-Mukhtariya.,en,,2025-03-07T18:00:00.000Z,https://snhr.org/blog/2025/03/07/latakia/,,,40,40,,,,,false,2,accepted,Matches the victims’ list published the same day.,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,2,
+           */
           'text/csv': string;
         };
       };
@@ -3167,6 +6974,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3176,6 +6999,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3185,6 +7018,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3194,6 +7037,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3203,6 +7056,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3212,6 +7075,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3221,6 +7094,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3230,6 +7113,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3239,6 +7132,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3256,6 +7159,21 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+         *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+         *       "stance": "supports",
+         *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+         *       "language": "en",
+         *       "published_at": "2025-03-07T18:00:00.000Z",
+         *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+         *       "killed": 40,
+         *       "killed_civilians": 40,
+         *       "figures_are_minimum": false,
+         *       "credibility": 2
+         *     }
+         */
         'application/json': components['schemas']['ClaimCreateInput'];
       };
     };
@@ -3272,6 +7190,35 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "stance": "supports",
+           *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *       "language": "en",
+           *       "published_at": "2025-03-07T18:00:00.000Z",
+           *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *       "killed": 40,
+           *       "killed_civilians": 40,
+           *       "figures_are_minimum": false,
+           *       "credibility": 2,
+           *       "translation": null,
+           *       "archived_url": null,
+           *       "content_sha256": null,
+           *       "killed_combatants": null,
+           *       "injured": null,
+           *       "detained": null,
+           *       "missing": null,
+           *       "review_status": "accepted",
+           *       "review_note": "Matches the victims’ list published the same day.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 2,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Claim'];
         };
       };
@@ -3281,6 +7228,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3290,6 +7253,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3299,6 +7272,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3308,6 +7291,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3317,6 +7311,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3326,6 +7330,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3335,6 +7349,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3344,6 +7368,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3353,6 +7387,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3362,6 +7406,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3371,6 +7425,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3380,6 +7444,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3413,6 +7487,35 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "stance": "supports",
+           *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *       "language": "en",
+           *       "published_at": "2025-03-07T18:00:00.000Z",
+           *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *       "killed": 40,
+           *       "killed_civilians": 40,
+           *       "figures_are_minimum": false,
+           *       "credibility": 2,
+           *       "translation": null,
+           *       "archived_url": null,
+           *       "content_sha256": null,
+           *       "killed_combatants": null,
+           *       "injured": null,
+           *       "detained": null,
+           *       "missing": null,
+           *       "review_status": "accepted",
+           *       "review_note": "Matches the victims’ list published the same day.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 2,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Claim'];
         };
       };
@@ -3431,6 +7534,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3440,6 +7559,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3449,6 +7578,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3458,6 +7597,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No claim with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3467,6 +7616,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3476,6 +7635,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3485,6 +7654,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3494,6 +7673,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3503,6 +7692,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3536,6 +7735,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3545,6 +7760,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3554,6 +7779,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3563,6 +7798,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No claim with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3572,6 +7817,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3581,6 +7837,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3590,6 +7856,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3599,6 +7875,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3608,6 +7894,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3617,6 +7913,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3626,6 +7932,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3635,6 +7951,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3644,6 +7970,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3664,7 +8000,19 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "review_status": "accepted",
+         *       "review_note": "Matches the victims’ list published the same day."
+         *     }
+         */
         'application/json': components['schemas']['ClaimPatchInput'];
+        /**
+         * @example {
+         *       "review_status": "accepted",
+         *       "review_note": "Matches the victims’ list published the same day."
+         *     }
+         */
         'application/merge-patch+json': components['schemas']['ClaimPatchInput'];
       };
     };
@@ -3677,6 +8025,35 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "stance": "supports",
+           *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *       "language": "en",
+           *       "published_at": "2025-03-07T18:00:00.000Z",
+           *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *       "killed": 40,
+           *       "killed_civilians": 40,
+           *       "figures_are_minimum": false,
+           *       "credibility": 2,
+           *       "translation": null,
+           *       "archived_url": null,
+           *       "content_sha256": null,
+           *       "killed_combatants": null,
+           *       "injured": null,
+           *       "detained": null,
+           *       "missing": null,
+           *       "review_status": "accepted",
+           *       "review_note": "Matches the victims’ list published the same day.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 2,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Claim'];
         };
       };
@@ -3686,6 +8063,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3695,6 +8088,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3704,6 +8107,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3713,6 +8126,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No claim with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3722,6 +8145,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3731,6 +8165,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3740,6 +8184,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3749,6 +8203,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3758,6 +8222,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3767,6 +8241,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3776,6 +8260,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3785,6 +8279,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3794,6 +8298,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3803,6 +8317,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3833,6 +8357,182 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "version": 1,
+           *           "action": "create",
+           *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *           "changed_at": "2025-03-07T18:20:00.000Z",
+           *           "changes": {
+           *             "title": {
+           *               "from": null,
+           *               "to": "Mass killing of civilians in al-Mukhtariya"
+           *             },
+           *             "status": {
+           *               "from": null,
+           *               "to": "unverified"
+           *             }
+           *           },
+           *           "cause": null,
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "unverified",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-07T18:20:00.000Z",
+           *             "version": 1,
+           *             "deleted_at": null
+           *           }
+           *         },
+           *         {
+           *           "version": 3,
+           *           "action": "update",
+           *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a62",
+           *           "changed_at": "2025-03-08T09:15:00.000Z",
+           *           "changes": {
+           *             "status": {
+           *               "from": "unverified",
+           *               "to": "corroborated"
+           *             }
+           *           },
+           *           "cause": {
+           *             "reason": "claim reviewed",
+           *             "claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b507"
+           *           },
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": null
+           *     }
+           */
           'application/json': components['schemas']['HistoryPage'];
         };
       };
@@ -3842,6 +8542,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3851,6 +8567,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3860,6 +8586,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3869,6 +8605,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No claim with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3878,6 +8624,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3887,6 +8643,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3896,6 +8662,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3905,6 +8681,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3914,6 +8700,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3958,8 +8754,47 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *           "stance": "supports",
+           *           "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *           "language": "en",
+           *           "published_at": "2025-03-07T18:00:00.000Z",
+           *           "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *           "killed": 40,
+           *           "killed_civilians": 40,
+           *           "figures_are_minimum": false,
+           *           "credibility": 2,
+           *           "translation": null,
+           *           "archived_url": null,
+           *           "content_sha256": null,
+           *           "killed_combatants": null,
+           *           "injured": null,
+           *           "detained": null,
+           *           "missing": null,
+           *           "review_status": "accepted",
+           *           "review_note": "Matches the victims’ list published the same day.",
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "updated_at": "2025-03-08T09:15:00.000Z",
+           *           "version": 2,
+           *           "deleted_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['ClaimPage'];
+          /** @example {"id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","incident_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","source_id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","stance":"supports","statement":"About 40 civilians were executed together in al-Mukhtariya.","language":"en","published_at":"2025-03-07T18:00:00.000Z","url":"https://snhr.org/blog/2025/03/07/latakia/","killed":40,"killed_civilians":40,"figures_are_minimum":false,"credibility":2,"translation":null,"archived_url":null,"content_sha256":null,"killed_combatants":null,"injured":null,"detained":null,"missing":null,"review_status":"accepted","review_note":"Matches the victims’ list published the same day.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":2,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,incident_id,source_id,stance,statement,language,translation,published_at,url,archived_url,content_sha256,killed,killed_civilians,killed_combatants,injured,detained,missing,figures_are_minimum,credibility,review_status,review_note,created_at,updated_at,version,deleted_at
+           *     c7d8e9f0-2b3c-4d5e-9f60-718293a4b506,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,supports,About 40 civilians were executed together in al-Mukhtariya.,en,,2025-03-07T18:00:00.000Z,https://snhr.org/blog/2025/03/07/latakia/,,,40,40,,,,,false,2,accepted,Matches the victims’ list published the same day.,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,2,
+           */
           'text/csv': string;
         };
       };
@@ -3969,6 +8804,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3978,6 +8829,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3987,6 +8848,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3996,6 +8867,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4005,6 +8886,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4014,6 +8905,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4023,6 +8924,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4032,6 +8943,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4041,6 +8962,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4050,6 +8981,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4077,6 +9018,115 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "cursor": "41",
+           *           "resource_type": "source",
+           *           "resource_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *           "version": 1,
+           *           "action": "create",
+           *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "changed_at": "2025-03-07T18:20:00.000Z",
+           *           "state": {
+           *             "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *             "name": "Syrian Network for Human Rights",
+           *             "acronym": "SNHR",
+           *             "kind": "monitor",
+           *             "url": "https://snhr.org/",
+           *             "country": "SYR",
+           *             "independence_group": "snhr",
+           *             "reliability": "B",
+           *             "party_to_conflict": false,
+           *             "protected": false,
+           *             "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-07T18:20:00.000Z",
+           *             "version": 1,
+           *             "deleted_at": null
+           *           }
+           *         },
+           *         {
+           *           "cursor": "42",
+           *           "resource_type": "incident",
+           *           "resource_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "version": 3,
+           *           "action": "update",
+           *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "changed_at": "2025-03-08T09:15:00.000Z",
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": "42"
+           *     }
+           */
           'application/json': components['schemas']['ChangeFeed'];
         };
       };
@@ -4086,6 +9136,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4095,6 +9161,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4104,6 +9180,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4113,6 +9199,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4122,6 +9218,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4131,6 +9237,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4140,6 +9256,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4149,6 +9275,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4225,9 +9361,170 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example [
+           *       {
+           *         "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *         "ref": "SYR-2025-000003",
+           *         "title": "Mass killing of civilians in al-Mukhtariya",
+           *         "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *         "category": "violence_against_civilians",
+           *         "subcategory": "mass_killing",
+           *         "occurred_from": "2025-03-06",
+           *         "occurred_to": "2025-03-07",
+           *         "date_precision": "day",
+           *         "country": "SYR",
+           *         "admin1": "Latakia",
+           *         "admin2": "Latakia",
+           *         "place": "al-Mukhtariya",
+           *         "latitude": 35.6017,
+           *         "longitude": 35.8861,
+           *         "geo_precision": "near",
+           *         "actors": [
+           *           {
+           *             "name": "Civilians",
+           *             "role": "target"
+           *           }
+           *         ],
+           *         "tags": [
+           *           "coastal-violence-2025"
+           *         ],
+           *         "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *         "external_ids": [
+           *           {
+           *             "system": "acled",
+           *             "id": "SYR110002"
+           *           }
+           *         ],
+           *         "admin3": null,
+           *         "duplicate_of": null,
+           *         "status": "corroborated",
+           *         "verification": null,
+           *         "casualties": {
+           *           "method": "ranked-source/1",
+           *           "killed": {
+           *             "low": 40,
+           *             "best": 40,
+           *             "high": 40,
+           *             "claims": 1,
+           *             "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *             "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *             "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *           },
+           *           "killed_civilians": {
+           *             "low": 40,
+           *             "best": 40,
+           *             "high": 40,
+           *             "claims": 1,
+           *             "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *             "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *             "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *           },
+           *           "killed_combatants": null,
+           *           "injured": null,
+           *           "detained": null,
+           *           "missing": null
+           *         },
+           *         "created_at": "2025-03-07T18:20:00.000Z",
+           *         "updated_at": "2025-03-08T09:15:00.000Z",
+           *         "version": 3,
+           *         "deleted_at": null
+           *       }
+           *     ]
+           */
           'application/json': components['schemas']['Incident'][];
+          /** @example {"id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","ref":"SYR-2025-000003","title":"Mass killing of civilians in al-Mukhtariya","summary":"About 40 civilians executed together in the village; videos show the bodies.","category":"violence_against_civilians","subcategory":"mass_killing","occurred_from":"2025-03-06","occurred_to":"2025-03-07","date_precision":"day","country":"SYR","admin1":"Latakia","admin2":"Latakia","place":"al-Mukhtariya","latitude":35.6017,"longitude":35.8861,"geo_precision":"near","actors":[{"name":"Civilians","role":"target"}],"tags":["coastal-violence-2025"],"parent_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501","external_ids":[{"system":"acled","id":"SYR110002"}],"admin3":null,"duplicate_of":null,"status":"corroborated","verification":null,"casualties":{"method":"ranked-source/1","killed":{"low":40,"best":40,"high":40,"claims":1,"low_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","best_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","high_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"},"killed_civilians":{"low":40,"best":40,"high":40,"claims":1,"low_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","best_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","high_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"},"killed_combatants":null,"injured":null,"detained":null,"missing":null},"created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":3,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,ref,title,summary,category,subcategory,occurred_from,occurred_to,date_precision,country,admin1,admin2,admin3,place,latitude,longitude,geo_precision,status,killed_low,killed_best,killed_high,killed_civilians_low,killed_civilians_best,killed_civilians_high,killed_combatants_low,killed_combatants_best,killed_combatants_high,injured_low,injured_best,injured_high,detained_low,detained_best,detained_high,missing_low,missing_best,missing_high,actors,tags,parent_id,duplicate_of,external_ids,verification,created_at,updated_at,version,deleted_at
+           *     8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,SYR-2025-000003,Mass killing of civilians in al-Mukhtariya,About 40 civilians executed together in the village; videos show the bodies.,violence_against_civilians,mass_killing,2025-03-06,2025-03-07,day,SYR,Latakia,Latakia,,al-Mukhtariya,35.6017,35.8861,near,corroborated,40,40,40,40,40,40,,,,,,,,,,,,,Civilians (target),coastal-violence-2025,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501,,acled:SYR110002,,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,3,
+           */
           'text/csv': string;
+          /**
+           * @example {
+           *       "type": "FeatureCollection",
+           *       "features": [
+           *         {
+           *           "type": "Feature",
+           *           "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "geometry": {
+           *             "type": "Point",
+           *             "coordinates": [
+           *               35.8861,
+           *               35.6017
+           *             ]
+           *           },
+           *           "properties": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           'application/geo+json': {
             /** @enum {string} */
             type: 'FeatureCollection';
@@ -4255,6 +9552,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4264,6 +9577,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4273,6 +9596,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4282,6 +9615,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4291,6 +9634,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4300,6 +9653,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4309,6 +9672,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4318,6 +9691,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4327,6 +9710,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4364,8 +9757,44 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example [
+           *       {
+           *         "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *         "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *         "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *         "stance": "supports",
+           *         "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *         "language": "en",
+           *         "published_at": "2025-03-07T18:00:00.000Z",
+           *         "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *         "killed": 40,
+           *         "killed_civilians": 40,
+           *         "figures_are_minimum": false,
+           *         "credibility": 2,
+           *         "translation": null,
+           *         "archived_url": null,
+           *         "content_sha256": null,
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null,
+           *         "review_status": "accepted",
+           *         "review_note": "Matches the victims’ list published the same day.",
+           *         "created_at": "2025-03-07T18:20:00.000Z",
+           *         "updated_at": "2025-03-08T09:15:00.000Z",
+           *         "version": 2,
+           *         "deleted_at": null
+           *       }
+           *     ]
+           */
           'application/json': components['schemas']['Claim'][];
+          /** @example {"id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","incident_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","source_id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","stance":"supports","statement":"About 40 civilians were executed together in al-Mukhtariya.","language":"en","published_at":"2025-03-07T18:00:00.000Z","url":"https://snhr.org/blog/2025/03/07/latakia/","killed":40,"killed_civilians":40,"figures_are_minimum":false,"credibility":2,"translation":null,"archived_url":null,"content_sha256":null,"killed_combatants":null,"injured":null,"detained":null,"missing":null,"review_status":"accepted","review_note":"Matches the victims’ list published the same day.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":2,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,incident_id,source_id,stance,statement,language,translation,published_at,url,archived_url,content_sha256,killed,killed_civilians,killed_combatants,injured,detained,missing,figures_are_minimum,credibility,review_status,review_note,created_at,updated_at,version,deleted_at
+           *     c7d8e9f0-2b3c-4d5e-9f60-718293a4b506,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,supports,About 40 civilians were executed together in al-Mukhtariya.,en,,2025-03-07T18:00:00.000Z,https://snhr.org/blog/2025/03/07/latakia/,,,40,40,,,,,false,2,accepted,Matches the victims’ list published the same day.,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,2,
+           */
           'text/csv': string;
         };
       };
@@ -4375,6 +9804,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4384,6 +9829,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4393,6 +9848,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4402,6 +9867,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4411,6 +9886,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4420,6 +9905,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4429,6 +9924,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4438,6 +9943,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4447,6 +9962,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4480,8 +10005,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example [
+           *       {
+           *         "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *         "name": "Syrian Network for Human Rights",
+           *         "acronym": "SNHR",
+           *         "kind": "monitor",
+           *         "url": "https://snhr.org/",
+           *         "country": "SYR",
+           *         "independence_group": "snhr",
+           *         "reliability": "B",
+           *         "party_to_conflict": false,
+           *         "protected": false,
+           *         "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *         "created_at": "2025-03-07T18:20:00.000Z",
+           *         "updated_at": "2025-03-07T18:20:00.000Z",
+           *         "version": 1,
+           *         "deleted_at": null
+           *       }
+           *     ]
+           */
           'application/json': components['schemas']['Source'][];
+          /** @example {"id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","name":"Syrian Network for Human Rights","acronym":"SNHR","kind":"monitor","url":"https://snhr.org/","country":"SYR","independence_group":"snhr","reliability":"B","party_to_conflict":false,"protected":false,"notes":"Independent monitor documenting casualties in Syria since 2011.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-07T18:20:00.000Z","version":1,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,name,acronym,kind,url,country,independence_group,reliability,party_to_conflict,protected,notes,created_at,updated_at,version,deleted_at
+           *     3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,Syrian Network for Human Rights,SNHR,monitor,https://snhr.org/,SYR,snhr,B,false,false,Independent monitor documenting casualties in Syria since 2011.,2025-03-07T18:20:00.000Z,2025-03-07T18:20:00.000Z,1,
+           */
           'text/csv': string;
         };
       };
@@ -4491,6 +10042,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4500,6 +10067,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4509,6 +10086,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4518,6 +10105,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4527,6 +10124,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4536,6 +10143,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4545,6 +10162,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4554,6 +10181,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4563,6 +10200,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4624,6 +10271,49 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "group_by": "month",
+           *       "data": [
+           *         {
+           *           "key": "2025-03",
+           *           "incidents": 3,
+           *           "casualties": {
+           *             "killed": {
+           *               "low": 405,
+           *               "best": 405,
+           *               "high": 405
+           *             },
+           *             "killed_civilians": {
+           *               "low": 305,
+           *               "best": 305,
+           *               "high": 305
+           *             },
+           *             "killed_combatants": {
+           *               "low": 100,
+           *               "best": 100,
+           *               "high": 100
+           *             },
+           *             "injured": {
+           *               "low": 0,
+           *               "best": 0,
+           *               "high": 0
+           *             },
+           *             "detained": {
+           *               "low": 0,
+           *               "best": 0,
+           *               "high": 0
+           *             },
+           *             "missing": {
+           *               "low": 0,
+           *               "best": 0,
+           *               "high": 0
+           *             }
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['IncidentStats'];
         };
       };
@@ -4633,6 +10323,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4642,6 +10348,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4651,6 +10367,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4660,6 +10386,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4669,6 +10405,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4678,6 +10424,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4687,6 +10443,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4696,6 +10462,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4725,6 +10501,23 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "name": "Review desk",
+           *           "role": "verifier",
+           *           "prefix": "cbk_Hbw6OYFQ",
+           *           "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "last_used_at": "2025-03-08T09:15:00.000Z",
+           *           "revoked_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['ApiKeyPage'];
         };
       };
@@ -4734,6 +10527,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4743,6 +10552,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4752,6 +10571,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4761,6 +10590,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4770,6 +10609,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4779,6 +10628,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4788,6 +10647,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4797,6 +10666,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4811,6 +10690,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Review desk",
+         *       "role": "verifier"
+         *     }
+         */
         'application/json': components['schemas']['ApiKeyCreateInput'];
       };
     };
@@ -4823,6 +10708,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *       "name": "Review desk",
+           *       "role": "verifier",
+           *       "prefix": "cbk_Hbw6OYFQ",
+           *       "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "last_used_at": null,
+           *       "revoked_at": null,
+           *       "secret": "cbk_Hbw6OYFQx2VJ0aQk7mZp3RtY9sLc1WdE5uGhNf8KbTo"
+           *     }
+           */
           'application/json': components['schemas']['ApiKeyCreated'];
         };
       };
@@ -4832,6 +10730,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4841,6 +10755,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4850,6 +10774,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4859,6 +10793,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4868,6 +10812,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4877,6 +10831,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4886,6 +10850,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4895,6 +10869,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4904,6 +10888,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4913,6 +10907,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4943,6 +10947,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4952,6 +10972,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4961,6 +10991,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4970,6 +11010,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No api key with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4979,6 +11029,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4988,6 +11048,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4997,6 +11067,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5006,6 +11086,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5015,6 +11105,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5024,6 +11124,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5033,6 +11143,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5053,7 +11173,9 @@ export interface operations {
     /** @description The file: text/csv for acled_csv, ucdp_ged_csv and csv; application/x-ndjson for ndjson. At most IMPORT_BODY_LIMIT bytes. */
     requestBody: {
       content: {
+        /** @example {"title":"Mass killing of civilians in al-Mukhtariya","summary":"About 40 civilians executed together in the village; videos show the bodies.","category":"violence_against_civilians","subcategory":"mass_killing","occurred_from":"2025-03-06","occurred_to":"2025-03-07","date_precision":"day","country":"SYR","admin1":"Latakia","admin2":"Latakia","place":"al-Mukhtariya","latitude":35.6017,"longitude":35.8861,"geo_precision":"near","actors":[{"name":"Civilians","role":"target"}],"tags":["coastal-violence-2025"],"parent_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501","external_ids":[{"system":"acled","id":"SYR110002"}]} */
         'text/csv': string;
+        /** @example {"title":"Mass killing of civilians in al-Mukhtariya","summary":"About 40 civilians executed together in the village; videos show the bodies.","category":"violence_against_civilians","subcategory":"mass_killing","occurred_from":"2025-03-06","occurred_to":"2025-03-07","date_precision":"day","country":"SYR","admin1":"Latakia","admin2":"Latakia","place":"al-Mukhtariya","latitude":35.6017,"longitude":35.8861,"geo_precision":"near","actors":[{"name":"Civilians","role":"target"}],"tags":["coastal-violence-2025"],"parent_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501","external_ids":[{"system":"acled","id":"SYR110002"}]} */
         'application/x-ndjson': string;
       };
     };
@@ -5064,7 +11186,51 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "format": "acled_csv",
+           *       "dry_run": false,
+           *       "summary": {
+           *         "rows": 2,
+           *         "created": 1,
+           *         "updated": 0,
+           *         "unchanged": 0,
+           *         "rejected": 1
+           *       },
+           *       "rows": [
+           *         {
+           *           "row": 1,
+           *           "external_id": {
+           *             "system": "acled",
+           *             "id": "SYR110002"
+           *           },
+           *           "outcome": "created",
+           *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503"
+           *         },
+           *         {
+           *           "row": 2,
+           *           "external_id": {
+           *             "system": "acled",
+           *             "id": "SYR110003"
+           *           },
+           *           "outcome": "rejected",
+           *           "incident_id": null,
+           *           "errors": [
+           *             {
+           *               "path": "event_date",
+           *               "message": "must be a date, YYYY-MM-DD"
+           *             }
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ImportReport'];
+          /**
+           * @example {"row":1,"external_id":{"system":"acled","id":"SYR110002"},"outcome":"created","incident_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503"}
+           *     {"row":2,"external_id":{"system":"acled","id":"SYR110003"},"outcome":"rejected","incident_id":null,"errors":[{"path":"event_date","message":"must be a date, YYYY-MM-DD"}]}
+           *     {"format":"acled_csv","dry_run":false,"summary":{"rows":2,"created":1,"updated":0,"unchanged":0,"rejected":1}}
+           */
           'application/x-ndjson': string;
         };
       };
@@ -5074,6 +11240,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5083,6 +11265,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5092,6 +11284,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5101,6 +11303,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5110,6 +11322,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5119,6 +11341,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5128,6 +11360,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5137,6 +11379,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5146,6 +11398,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5155,6 +11417,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5164,6 +11436,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };

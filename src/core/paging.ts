@@ -26,7 +26,7 @@ export const pageQuerySchema = {
     .describe('Opaque cursor from `next_cursor` of the previous page'),
 };
 
-export const pageSchema = <T extends z.ZodType>(item: T, id: string) =>
+export const pageSchema = <T extends z.ZodType>(item: T, id: string, example?: object) =>
   z
     .object({
       data: z.array(item),
@@ -35,7 +35,7 @@ export const pageSchema = <T extends z.ZodType>(item: T, id: string) =>
         .nullable()
         .describe('Pass as `cursor` for the next page; null on the last page'),
     })
-    .meta({ id });
+    .meta({ id, ...(example ? { examples: [example] } : {}) });
 
 export interface Page<T> {
   data: T[];

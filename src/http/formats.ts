@@ -151,6 +151,26 @@ export function featureOf<T>(
   return fields?.length ? { ...feature, properties: pickFields(feature.properties, fields) } : feature;
 }
 
+/** A schema showing this example in the OpenAPI document (unchanged when there is none). */
+export const withExample = <S extends z.ZodType>(schema: S, example: unknown): S =>
+  example === undefined ? schema : (schema.meta({ examples: [example] }) as S);
+
+/** The example record a schema carries (`.meta({ examples })`), if any. */
+export const exampleOf = <T>(schema: z.ZodType): T | undefined =>
+  (z.globalRegistry.get(schema)?.examples as T[] | undefined)?.[0];
+
+/** A list or export of one example record in each format but JSON, for the OpenAPI document. */
+export function formatExamples<T extends object>(representations: Representations<T>, item: T | undefined) {
+  if (item === undefined) return { ndjson: undefined, csv: undefined, geojson: undefined };
+  return {
+    ndjson: `${JSON.stringify(item)}\n`,
+    csv: csvHead(representations, undefined, false) + csvRows(representations, undefined, [item]),
+    geojson: representations.feature
+      ? { type: 'FeatureCollection', features: [representations.feature(item)], next_cursor: null }
+      : undefined,
+  };
+}
+
 /**
  * Sends one page of a list in the chosen format. JSON keeps the `{data, next_cursor}` envelope; the others
  * carry the next page only in the Link header (GeoJSON also as a foreign member, `next_cursor`).

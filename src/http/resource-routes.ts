@@ -9,6 +9,9 @@ import type { Redactor } from './redaction';
 import { idempotencyKeyHeader } from './idempotency';
 import {
   chooseFormat,
+  exampleOf,
+  formatExamples,
+  withExample,
   FORMATS,
   pickFields,
   sendFormattedPage,
@@ -112,18 +115,29 @@ export function resourceRoutes<
       .optional()
       .describe('Only these fields, comma-separated (id is always included)'),
   });
+  const examples = formatExamples(representations, exampleOf<z.output<I>>(schemas.item));
   const listContent = {
     description: `A page of ${plural.toLowerCase()}`,
     content: {
       'application/json': { schema: schemas.page },
       'application/x-ndjson': {
-        schema: z.string().describe(`One ${lower} per line; the next page is in Link`),
+        schema: withExample(
+          z.string().describe(`One ${lower} per line; the next page is in Link`),
+          examples.ndjson,
+        ),
       },
       'text/csv': {
-        schema: z.string().describe('A header row (and an HXL row with hxl=true), then one row per record'),
+        schema: withExample(
+          z.string().describe('A header row (and an HXL row with hxl=true), then one row per record'),
+          examples.csv,
+        ),
       },
       ...(representations.feature
-        ? { 'application/geo+json': { schema: featureCollectionSchema(schemas.item) } }
+        ? {
+            'application/geo+json': {
+              schema: withExample(featureCollectionSchema(schemas.item), examples.geojson),
+            },
+          }
         : {}),
     },
   };

@@ -135,6 +135,8 @@ test('with ADMIN_API_KEY, that key is stored and none is made up', async () => {
   beforeAll(async () => {
     key = firstKey;
     server = await start();
+    // Logged once the server has written its URL into the lock.
+    await server.waitForOutput(/Corroborate API listening/);
   });
 
   afterAll(async () => {

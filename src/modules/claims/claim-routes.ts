@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { idParams } from '../../http/fields';
-import { chooseFormat, sendFormattedPage } from '../../http/formats';
+import { chooseFormat, exampleOf, formatExamples, sendFormattedPage, withExample } from '../../http/formats';
 import { requireRole } from '../../http/access';
 import { sendPage } from '../../http/pagination';
 import { securedProblems } from '../../http/problems';
@@ -86,6 +86,7 @@ export async function claimRoutes(
     ...historyRoute({ resourceType: 'claim', singular: 'Claim', tag: 'claims', history, redaction }),
   });
 
+  const examples = formatExamples(claimRepresentations, exampleOf<ClaimDto>(claimSchema));
   app.withTypeProvider<ZodTypeProvider>().route({
     method: 'GET',
     url: '/v1/incidents/:id/claims',
@@ -103,12 +104,16 @@ export async function claimRoutes(
           content: {
             'application/json': { schema: claimPageSchema },
             'application/x-ndjson': {
-              schema: z.string().describe('One claim per line; the next page is in Link'),
+              schema: withExample(
+                z.string().describe('One claim per line; the next page is in Link'),
+                examples.ndjson,
+              ),
             },
             'text/csv': {
-              schema: z
-                .string()
-                .describe('A header row (and an HXL row with hxl=true), then one row per claim'),
+              schema: withExample(
+                z.string().describe('A header row (and an HXL row with hxl=true), then one row per claim'),
+                examples.csv,
+              ),
             },
           },
         },

@@ -12,6 +12,7 @@ import {
 } from '../../http/fields';
 import { formatQueryFields } from '../../http/formats';
 import { pageQuerySchema, pageSchema } from '../../core/paging';
+import { claimCreateExample, claimExample, claimPatchExample, pageExample } from '../demo/demo-examples';
 
 const figure = (what: string) =>
   z
@@ -81,6 +82,7 @@ export const claimCreateSchema = z
     id: 'ClaimCreate',
     description:
       'A new claim. The server owns id, version and timestamps; incident_id and source_id cannot change later.',
+    examples: [claimCreateExample],
   });
 
 export const claimPatchSchema = z
@@ -91,6 +93,7 @@ export const claimPatchSchema = z
     id: 'ClaimPatch',
     description:
       'The fields to change, including a review (review_status, review_note); null clears an optional field.',
+    examples: [claimPatchExample],
   });
 
 export const claimSchema = z
@@ -108,7 +111,7 @@ export const claimSchema = z
     review_note: z.string().nullable(),
     ...lifecycleFields,
   })
-  .meta({ id: 'Claim' });
+  .meta({ id: 'Claim', examples: [claimExample] });
 
 const claimFilters = {
   ...pageQuerySchema,
@@ -129,7 +132,7 @@ export const claimListQuery = z.object({
 /** The same filters under /incidents/{id}/claims, where the path names the incident. */
 export const incidentClaimListQuery = z.object(claimFilters);
 
-export const claimPageSchema = pageSchema(claimSchema, 'ClaimPage');
+export const claimPageSchema = pageSchema(claimSchema, 'ClaimPage', pageExample(claimExample));
 
 export type ClaimCreate = z.output<typeof claimCreateSchema>;
 export type ClaimPatch = z.output<typeof claimPatchSchema>;

@@ -8,6 +8,9 @@ import { cursorExportStream, exportStream } from '../../http/export-stream';
 import type { Redaction } from '../../http/redaction';
 import {
   chooseFormat,
+  exampleOf,
+  formatExamples,
+  withExample,
   csvColumns,
   csvHead,
   FORMATS,
@@ -63,6 +66,8 @@ function exportRoute<T extends object>(
   // The collection's name: the operation's name and tag, and the file's.
   const singular = spec.resourceType;
   const collection = `${singular}s`;
+  const item = exampleOf<T>(spec.item);
+  const examples = formatExamples(spec.representations, item);
   return {
     config: { access: 'read' },
     schema: {
@@ -75,15 +80,30 @@ function exportRoute<T extends object>(
         200: {
           description: `Every matching ${singular}, streamed`,
           content: {
-            'application/json': { schema: z.array(spec.item) },
-            'application/x-ndjson': { schema: z.string().describe(`One ${singular} per line`) },
+            'application/json': {
+              schema: withExample(z.array(spec.item), item === undefined ? undefined : [item]),
+            },
+            'application/x-ndjson': {
+              schema: withExample(z.string().describe(`One ${singular} per line`), examples.ndjson),
+            },
             'text/csv': {
-              schema: z
-                .string()
-                .describe('A header row (and an HXL row with hxl=true), then one row per record'),
+              schema: withExample(
+                z.string().describe('A header row (and an HXL row with hxl=true), then one row per record'),
+                examples.csv,
+              ),
             },
             ...(spec.representations.feature
-              ? { 'application/geo+json': { schema: featureCollectionSchema(spec.item) } }
+              ? {
+                  'application/geo+json': {
+                    schema: withExample(
+                      featureCollectionSchema(spec.item),
+                      examples.geojson && {
+                        type: examples.geojson.type,
+                        features: examples.geojson.features,
+                      },
+                    ),
+                  },
+                }
               : {}),
           },
         },
