@@ -195,6 +195,7 @@ export async function buildApp({ config, database, logger, verifyResponses = fal
       'RateLimit-Limit',
       'RateLimit-Remaining',
       'RateLimit-Reset',
+      'X-Total-Count',
     ],
     maxAge: 600,
   });

@@ -1393,6 +1393,8 @@ export interface components {
       data: components['schemas']['Claim'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
+      /** @description With count=true: how many records the filters select, on every page */
+      total?: number;
     };
     Actor: {
       name: string;
@@ -1655,6 +1657,8 @@ export interface components {
       data: components['schemas']['Incident'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
+      /** @description With count=true: how many records the filters select, on every page */
+      total?: number;
     };
     /**
      * @example {
@@ -1745,6 +1749,8 @@ export interface components {
       data: components['schemas']['Source'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
+      /** @description With count=true: how many records the filters select, on every page */
+      total?: number;
     };
     /**
      * @example {
@@ -2059,6 +2065,8 @@ export interface components {
       data: components['schemas']['ApiKey'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
+      /** @description With count=true: how many records the filters select, on every page */
+      total?: number;
     };
     /**
      * @example {
@@ -2567,12 +2575,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description Response format; overrides Accept. json (default), ndjson, csv */
         format?: 'json' | 'ndjson' | 'csv';
         /** @description Only these fields, comma-separated (id is always included) */
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description One or more kinds, comma-separated */
@@ -2589,8 +2601,10 @@ export interface operations {
       /** @description A page of sources */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3981,7 +3995,7 @@ export interface operations {
       /** @description A page of versions */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
           [name: string]: unknown;
         };
@@ -4351,6 +4365,8 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description true to include deleted records (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude */
@@ -4395,6 +4411,8 @@ export interface operations {
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description Order; a leading - means descending. Default: relevance when q is given, else -occurred_from. killed sorts by the best estimate, incidents without one last. */
         sort?:
           | 'occurred_from'
@@ -4416,8 +4434,10 @@ export interface operations {
       /** @description A page of incidents */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4607,6 +4627,8 @@ export interface operations {
             }[];
             /** @description Foreign member: the cursor of the next page */
             next_cursor?: string | null;
+            /** @description Foreign member, with count=true: how many records the filters select */
+            total?: number;
           };
         };
       };
@@ -6139,7 +6161,7 @@ export interface operations {
       /** @description A page of versions */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
           [name: string]: unknown;
         };
@@ -6893,12 +6915,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description Response format; overrides Accept. json (default), ndjson, csv */
         format?: 'json' | 'ndjson' | 'csv';
         /** @description Only these fields, comma-separated (id is always included) */
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description Claims made by this source */
@@ -6919,8 +6945,10 @@ export interface operations {
       /** @description A page of claims */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -8352,7 +8380,7 @@ export interface operations {
       /** @description A page of versions */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
           [name: string]: unknown;
         };
@@ -8722,12 +8750,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description Response format; overrides Accept. json (default), ndjson, csv */
         format?: 'json' | 'ndjson' | 'csv';
         /** @description Only these fields, comma-separated (id is always included) */
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description Claims made by this source */
@@ -8749,8 +8781,10 @@ export interface operations {
       /** @description A page of the incident’s claims */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -9013,7 +9047,7 @@ export interface operations {
       /** @description The changes after the cursor */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
           [name: string]: unknown;
         };
@@ -9337,6 +9371,8 @@ export interface operations {
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description Order, as for the list */
         sort?:
           | 'occurred_from'
@@ -9543,6 +9579,8 @@ export interface operations {
             }[];
             /** @description Foreign member: the cursor of the next page */
             next_cursor?: string | null;
+            /** @description Foreign member, with count=true: how many records the filters select */
+            total?: number;
           };
         };
       };
@@ -9734,6 +9772,8 @@ export interface operations {
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description Claims made by this source */
@@ -9986,6 +10026,8 @@ export interface operations {
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description One or more kinds, comma-separated */
@@ -10484,6 +10526,8 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description true to list revoked keys too */
         include_revoked?: 'true' | 'false';
       };
@@ -10496,8 +10540,10 @@ export interface operations {
       /** @description A page of keys */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {

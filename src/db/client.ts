@@ -243,6 +243,14 @@ export async function isEmpty(db: Db): Promise<boolean> {
   return Boolean(row?.empty);
 }
 
+/**
+ * Runs several reads on one snapshot (a read-only, repeatable-read transaction), so that they agree with each
+ * other however the data changes meanwhile: a page and the count of its list, say.
+ */
+export function readTogether<T>(db: Db, run: (tx: Executor) => Promise<T>): Promise<T> {
+  return db.transaction(run, { isolationLevel: 'repeatable read', accessMode: 'read only' });
+}
+
 /** Runs raw SQL and returns its rows; both drivers answer with `{ rows }`. */
 export async function queryRows<T>(db: Executor, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };

@@ -86,7 +86,15 @@ const RESPONSE_HEADERS = {
     description: 'The record’s version as a strong entity tag, for If-Match and If-None-Match',
   },
   Location: { type: 'string', description: 'The URL of the created record' },
-  Link: { type: 'string', description: 'The next page, as `<url>; rel="next"`; absent on the last page' },
+  Link: {
+    type: 'string',
+    description:
+      'The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"`',
+  },
+  'X-Total-Count': {
+    type: 'string',
+    description: 'With count=true: how many records the filters select (also `total` in JSON)',
+  },
   'Idempotent-Replayed': {
     type: 'string',
     description:

@@ -24,7 +24,7 @@ import { BODY_PROBLEMS, securedProblems } from './problems';
 import { clientHasVersion, etagOf, ifMatchOf, writeContext } from './request-context';
 import { jsonResponse } from './responses';
 
-type FormatQuery = { format?: Format; fields?: string[]; hxl?: boolean };
+type FormatQuery = { format?: Format; fields?: string[]; hxl?: boolean; csv_raw?: boolean };
 
 /** What a resource's service offers the standard collection routes. */
 export interface CrudService<Item, Create, Patch, Query> {
@@ -152,17 +152,18 @@ export function resourceRoutes<
       querystring: schemas.listQuery,
       response: { 200: listContent, ...securedProblems(406) },
     },
-    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
+    config: { access: 'read', responseHeaders: { 200: ['Link', 'X-Total-Count'] } },
     handler: async (request, reply) => {
       const query = request.query as z.output<Q> & FormatQuery;
       const format = chooseFormat(request, formats, query.format);
       const redactor = await redactionFor(request);
       const result = await service.list({ ...query, seesProtected: seesProtected(request) });
       const data = redactor ? result.data.map((d) => redactor.record(resourceType, d)) : result.data;
-      const page = sendPage(request, reply, { data, nextCursor: result.nextCursor });
+      const page = sendPage(request, reply, { ...result, data });
       return sendFormattedPage(reply, format, representations, page, {
         fields: query.fields,
         hxl: query.hxl,
+        csvRaw: query.csv_raw,
       });
     },
   };

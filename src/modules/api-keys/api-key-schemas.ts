@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../../db/schema';
 import { requiredText, timestampOutput, uuid } from '../../http/fields';
-import { pageQuerySchema, pageSchema } from '../../core/paging';
+import { countQuerySchema, pageQuerySchema, pageSchema } from '../../core/paging';
 import { apiKeyCreatedExample, apiKeyCreateExample, apiKeyExample, pageExample } from '../demo/demo-examples';
 
 export const apiKeySchema = z
@@ -30,6 +30,7 @@ export const apiKeyCreateSchema = z
 
 export const apiKeyListQuery = z.object({
   ...pageQuerySchema,
+  ...countQuerySchema,
   include_revoked: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { allOf, byCreation, keyset } from '../../core/paging';
+import { readTogether, type Db, type Executor } from '../../db/client';
+import { allOf, byCreation, keyset, type Page } from '../../core/paging';
 import { apiKeys, type ApiKeyRow } from '../../db/schema';
 import { hashSecret, type KeyLookup } from '../../http/access';
 import { iso, isoOrNull } from '../../http/fields';
@@ -86,16 +86,27 @@ export function createApiKeyService({ db }: { db: Db }) {
       if (!row) throw new NotFoundError('live API key', id);
     },
 
-    async list(query: ApiKeyListQuery) {
+    async list(query: ApiKeyListQuery): Promise<Page<ApiKeyDto>> {
       const page = keyset('created_at', byCreation(apiKeys.createdAt, apiKeys.id), query.cursor, query.limit);
-      const rows = await db
-        .select()
-        .from(apiKeys)
-        .where(allOf(query.include_revoked ? undefined : isNull(apiKeys.revokedAt), page.after))
-        .orderBy(...page.orderBy)
-        .limit(page.fetch);
-      const { rows: pageRows, nextCursor } = page.page(rows, (r) => [r.createdAt, r.id]);
-      return { data: pageRows.map(toApiKeyDto), nextCursor };
+      const live = query.include_revoked ? undefined : isNull(apiKeys.revokedAt);
+      const read = async (tx: Executor) => {
+        const rows = await tx
+          .select()
+          .from(apiKeys)
+          .where(allOf(live, page.after))
+          .orderBy(...page.orderBy)
+          .limit(page.fetch);
+        const { rows: pageRows, nextCursor } = page.page(rows, (r) => [r.createdAt, r.id]);
+        return { data: pageRows.map(toApiKeyDto), nextCursor };
+      };
+      if (!query.count) return read(db);
+      return readTogether(db, async (tx) => {
+        const [row] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(apiKeys)
+          .where(allOf(live));
+        return { ...(await read(tx)), total: row!.n };
+      });
     },
 
     /** The lookup the access hook uses. */

@@ -90,7 +90,7 @@ export async function claimRoutes(
   app.withTypeProvider<ZodTypeProvider>().route({
     method: 'GET',
     url: '/v1/incidents/:id/claims',
-    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
+    config: { access: 'read', responseHeaders: { 200: ['Link', 'X-Total-Count'] } },
     schema: {
       operationId: 'listIncidentClaims',
       tags: ['claims', 'incidents'],
@@ -127,10 +127,11 @@ export async function claimRoutes(
       const redactor = await redaction(request);
       const result = await service.list({ ...query, incident_id: request.params.id });
       const data = redactor ? result.data.map((c) => redactor.record('claim', c)) : result.data;
-      const page = sendPage(request, reply, { data, nextCursor: result.nextCursor });
+      const page = sendPage(request, reply, { ...result, data });
       return sendFormattedPage(reply, format, claimRepresentations, page, {
         fields: query.fields,
         hxl: query.hxl,
+        csvRaw: query.csv_raw,
       });
     },
   });

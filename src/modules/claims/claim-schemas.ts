@@ -11,7 +11,7 @@ import {
   uuid,
 } from '../../http/fields';
 import { formatQueryFields } from '../../http/formats';
-import { pageQuerySchema, pageSchema } from '../../core/paging';
+import { countQuerySchema, pageQuerySchema, pageSchema } from '../../core/paging';
 import { claimCreateExample, claimExample, claimPatchExample, pageExample } from '../demo/demo-examples';
 
 const figure = (what: string) =>
@@ -115,6 +115,7 @@ export const claimSchema = z
 
 const claimFilters = {
   ...pageQuerySchema,
+  ...countQuerySchema,
   ...formatQueryFields(Object.keys(claimSchema.shape) as [string, ...string[]], false),
   include_deleted: queryBoolean
     .optional()

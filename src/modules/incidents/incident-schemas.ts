@@ -21,7 +21,7 @@ import {
   uuid,
 } from '../../http/fields';
 import { formatQueryFields } from '../../http/formats';
-import { pageQuerySchema, pageSchema } from '../../core/paging';
+import { countQuerySchema, pageQuerySchema, pageSchema } from '../../core/paging';
 import {
   incidentCreateExample,
   incidentExample,
@@ -326,6 +326,7 @@ export const incidentFiltersQuery = filterRefinements(z.object(incidentFilterFie
 export const incidentListQuery = filterRefinements(
   z.object({
     ...pageQuerySchema,
+    ...countQuerySchema,
     ...incidentFilterFields,
     ...formatQueryFields(Object.keys(incidentSchema.shape) as [string, ...string[]], true),
     sort: z

@@ -11,7 +11,7 @@ import {
   uuid,
 } from '../../http/fields';
 import { formatQueryFields } from '../../http/formats';
-import { pageQuerySchema, pageSchema } from '../../core/paging';
+import { countQuerySchema, pageQuerySchema, pageSchema } from '../../core/paging';
 import { pageExample, sourceCreateExample, sourceExample, sourcePatchExample } from '../demo/demo-examples';
 
 const kind = z.enum(SOURCE_KINDS).describe('What kind of speaker this is');
@@ -73,6 +73,7 @@ export const sourceSchema = z
 
 export const sourceListQuery = z.object({
   ...pageQuerySchema,
+  ...countQuerySchema,
   ...formatQueryFields(Object.keys(sourceSchema.shape) as [string, ...string[]], false),
   include_deleted: queryBoolean
     .optional()
