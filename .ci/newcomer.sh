@@ -19,6 +19,12 @@ stop_server() {
     # npm start runs the server as a child: the whole process group is stopped.
     kill -TERM -- "-$server_pid" 2> /dev/null || true
     wait "$server_pid" 2> /dev/null || true
+    # npm may exit before the server has finished closing: wait for every process of the group.
+    local waited=0
+    while kill -0 -- "-$server_pid" 2> /dev/null && [ "$waited" -lt 300 ]; do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
   fi
   server_pid=""
 }

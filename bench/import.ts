@@ -318,10 +318,7 @@ async function main() {
   const database = openPostgres({ url, poolMax: 2 });
   await database.migrate();
   // A verifier's import: the claims are accepted, as a reviewed dataset's are.
-  const key = await createServices(database.db).apiKeys.create(
-    { name: 'import bench', role: 'verifier' },
-    'system',
-  );
+  const key = await createServices(database.db).apiKeys.create({ name: 'import bench', role: 'verifier' });
   const [version] = await queryRows<{ server_version: string }>(database.db, sql`SHOW server_version`);
   await database.close();
   console.log(machineFacts({ postgres: version!.server_version, database: DB }));

@@ -465,7 +465,7 @@ async function main() {
   const keyDatabase = openPostgres({ url: databaseUrl(), poolMax: 1 });
   const key = await createServices(keyDatabase.db).apiKeys.create(
     { name: KEY_NAME, role: 'contributor' },
-    KEY_NAME,
+    { context: { actor: KEY_NAME } },
   );
   await keyDatabase.close();
   const writeIds = [...p.appWriteIds, ...p.bareWriteIds];

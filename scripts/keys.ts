@@ -14,8 +14,9 @@ import { loadConfig } from '../src/config';
 import { openDatabase, startupFailure } from '../src/db/client';
 import { lockHolder } from '../src/db/data-dir-lock';
 import { ROLES } from '../src/db/schema';
-import { createApiKeyService, newSecret } from '../src/modules/api-keys/api-key-service';
+import { newSecret } from '../src/modules/api-keys/api-key-service';
 import type { ApiKeyDto } from '../src/modules/api-keys/api-key-schemas';
+import { createServices } from '../src/services';
 
 const usage =
   'usage: npm run keys -- create --role reader|contributor|verifier|admin --name NAME | list | revoke ID | new  [--key ADMIN_KEY] [--url SERVER_URL]';
@@ -37,9 +38,9 @@ async function direct(): Promise<Keys> {
   const config = loadConfig();
   const database = await openDatabase(config, 'npm run keys');
   await database.migrate();
-  const keys = createApiKeyService({ db: database.db });
+  const keys = createServices(database.db).apiKeys;
   return {
-    create: (name, role) => keys.create({ name, role }, 'system'),
+    create: (name, role) => keys.create({ name, role }),
     async *list() {
       let cursor: string | undefined;
       do {

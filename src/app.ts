@@ -24,7 +24,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
-import { registerAccess, type Access } from './http/access';
+import { registerAccess, registerAuthFailures, type Access } from './http/access';
 import { redactorFor, type Redaction } from './http/redaction';
 import { apiKeyRoutes } from './modules/api-keys/api-key-routes';
 
@@ -146,10 +146,16 @@ export async function buildApp({ config, database, logger, verifyResponses = fal
 
   // Only JSON bodies: text/plain is refused with 415 rather than parsed into a string.
   app.removeContentTypeParser('text/plain');
+  // JSON as Fastify parses it (prototype poisoning refused), except that an empty body is no body: a DELETE sent
+  // with a JSON content type and nothing else is a plain DELETE, and a POST without a body is told what it lacks.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const jsonOrNothing: typeof parseJson = (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body, done);
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser(
-    'application/merge-patch+json',
+    ['application/json', 'application/merge-patch+json'],
     { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'error'),
+    jsonOrNothing,
   );
 
   let closing = false;
@@ -167,6 +173,18 @@ export async function buildApp({ config, database, logger, verifyResponses = fal
         title: statusTitle(503),
         status: 503,
         detail: 'The server is shutting down; retry shortly.',
+      });
+    }
+    // OPTIONS is answered as a CORS preflight (below), which names an origin and a method.
+    if (
+      request.method === 'OPTIONS' &&
+      (!request.headers.origin || !request.headers['access-control-request-method'])
+    ) {
+      return sendProblem(reply, request, {
+        type: problemType('invalid-preflight'),
+        title: statusTitle(400),
+        status: 400,
+        detail: 'OPTIONS is answered as a CORS preflight: send Origin and Access-Control-Request-Method.',
       });
     }
   });
@@ -233,6 +251,8 @@ export async function buildApp({ config, database, logger, verifyResponses = fal
       message: `Rate limit of ${context.max} requests a minute reached; retry in ${context.after}.`,
     }),
   });
+
+  registerAuthFailures(app);
 
   await app.register(homeRoutes);
   await app.register(healthRoutes, { database });

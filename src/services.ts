@@ -29,7 +29,7 @@ export function createServices(db: Db) {
     incidents: createIncidentService({ db, kernel, incidents: repositories.incidents, truth }),
     claims: createClaimService({ db, kernel, ...repositories }),
     history: createHistoryService({ db, history: createHistoryRepository() }),
-    apiKeys: createApiKeyService({ db }),
+    apiKeys: createApiKeyService({ db, kernel }),
     imports: createImportService({
       db,
       kernel,

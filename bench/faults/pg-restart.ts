@@ -140,9 +140,8 @@ async function main() {
     let key: string;
     try {
       await setup.migrate();
-      key = (
-        await createServices(setup.db).apiKeys.create({ name: 'pg-restart', role: 'contributor' }, 'system')
-      ).secret;
+      key = (await createServices(setup.db).apiKeys.create({ name: 'pg-restart', role: 'contributor' }))
+        .secret;
     } finally {
       await setup.close();
     }

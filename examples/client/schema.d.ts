@@ -322,8 +322,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Every change, in commit order
-     * @description Every create, update and delete of sources, incidents and claims, in the order they were committed, deletes included as tombstones. Mirror the database by storing `next_cursor` and asking again with `after`: a change is never skipped, even when transactions commit out of order. Needs the reader role, or none where anonymous reading is enabled (the default).
+     * Every change, exactly once, in a stable order
+     * @description Every create, update and delete of sources, incidents and claims, exactly once, deletes included as tombstones; a record’s versions come in version order. Mirror the database by storing `next_cursor` and asking again with `after`: a change is never skipped, even when transactions commit out of order (a page stops before the oldest write still running). Needs the reader role, or none where anonymous reading is enabled (the default).
      */
     get: operations['listChanges'];
     put?: never;
@@ -429,7 +429,7 @@ export interface paths {
     put?: never;
     /**
      * Create an API key
-     * @description Admin only. The response carries the secret, once: it is stored only as a hash. Needs an API key with the admin role.
+     * @description Admin only. The response carries the secret, once: it is stored only as a hash. A retry with the same Idempotency-Key returns the same key, never a second one, but without its secret (`secret` is null), which is not kept anywhere. Needs an API key with the admin role.
      */
     post: operations['createApiKey'];
     delete?: never;
@@ -450,7 +450,7 @@ export interface paths {
     post?: never;
     /**
      * Revoke an API key
-     * @description Admin only. The key stops working at once on this instance (within seconds on others). Needs an API key with the admin role.
+     * @description Admin only. The key stops working at once on this instance (within seconds on others). The last live admin key cannot be revoked (409): create another first. Needs an API key with the admin role.
      */
     delete: operations['revokeApiKey'];
     options?: never;
@@ -548,7 +548,7 @@ export interface components {
        */
       credibility?: number;
       /**
-       * @description Only accepted claims count towards status and casualties
+       * @description Only accepted claims count towards status and casualties. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review.
        * @default pending
        * @enum {string}
        */
@@ -556,7 +556,7 @@ export interface components {
       review_note?: string | null;
     };
     /**
-     * @description The fields to change, including a review (review_status, review_note); null clears an optional field.
+     * @description The fields to change, including a review (review_status, review_note, verifier role); null clears an optional field. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review.
      * @example {
      *       "review_status": "accepted",
      *       "review_note": "Matches the victims’ list published the same day."
@@ -595,7 +595,7 @@ export interface components {
       /** @description Admiralty information credibility: 1 confirmed … 5 improbable, 6 cannot be judged */
       credibility?: number;
       /**
-       * @description Only accepted claims count towards status and casualties
+       * @description Only accepted claims count towards status and casualties. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review.
        * @enum {string}
        */
       review_status?: 'pending' | 'accepted' | 'rejected';
@@ -1341,7 +1341,7 @@ export interface components {
       /** @description Admiralty information credibility: 1 confirmed … 5 improbable, 6 cannot be judged */
       credibility: number;
       /**
-       * @description Only accepted claims count towards status and casualties
+       * @description Only accepted claims count towards status and casualties. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review.
        * @enum {string}
        */
       review_status: 'pending' | 'accepted' | 'rejected';
@@ -2041,8 +2041,8 @@ export interface components {
       /** @description Updated at most once a minute */
       last_used_at: string | null;
       revoked_at: string | null;
-      /** @description The key itself: shown only in this response, store it now */
-      secret: string;
+      /** @description The key itself: shown only in this response, store it now. null in a replay of the same Idempotency-Key: the secret is never stored. */
+      secret: string | null;
     };
     /**
      * @example {
@@ -10730,7 +10730,10 @@ export interface operations {
   createApiKey: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description A unique key per intended write (e.g. a UUID). A retry with the same key and body within 24 h returns the first response without writing again; the same key with another body is 422; a retry while the first is still running is 409. */
+        'idempotency-key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -10751,6 +10754,8 @@ export interface operations {
         headers: {
           /** @description The URL of the created record */
           Location?: string;
+          /** @description `true` when this is the stored response of an earlier request with the same Idempotency-Key */
+          'Idempotent-Replayed'?: string;
           [name: string]: unknown;
         };
         content: {
@@ -10833,6 +10838,26 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description The change conflicts with a data rule or with records that depend on this one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description The request body is larger than the server accepts. */
       413: {
         headers: {
@@ -10883,6 +10908,25 @@ export interface operations {
            *       "title": "Unsupported Media Type",
            *       "status": 415,
            *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request is valid but refers to something that does not exist or cannot be used. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
            *       "instance": "/v1/api-keys",
            *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
            *     }
@@ -11064,6 +11108,26 @@ export interface operations {
            *       "detail": "No api key with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
            *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
            *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The change conflicts with a data rule or with records that depend on this one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
            *     }
            */
           'application/problem+json': components['schemas']['Problem'];

@@ -26,6 +26,8 @@ export interface IdempotencyKey {
 export interface IdempotentResponse extends IdempotencyKey {
   status: number;
   location?: (result: unknown) => string | undefined;
+  /** What a retry is given of the result, when not all of it may be stored (a key's secret). */
+  remember?: (result: unknown) => unknown;
 }
 
 export interface StoredResponse {
@@ -111,7 +113,7 @@ export async function storeIdempotentResponse(tx: Executor, response: Idempotent
     .update(idempotencyKeys)
     .set({
       responseStatus: response.status,
-      responseBody: result ?? null,
+      responseBody: (response.remember ? response.remember(result) : result) ?? null,
       responseLocation: response.location?.(result) ?? null,
       completedAt: sql`now()`,
     })

@@ -11,6 +11,25 @@ export type Cause = Record<string, unknown>;
 
 export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
 
+/** A place in the change feed: after the change with this (xid, seq). */
+export interface FeedPosition {
+  xid: number;
+  seq: number;
+}
+
+/**
+ * Feed cursors are written `xid.seq`. A cursor of digits alone is a `seq` from before the feed took transaction
+ * ids: every change journaled then has xid 0, in `seq` order, so it still means the same place.
+ */
+export const FEED_CURSOR = /^(\d{1,15})(?:\.(\d{1,15}))?$/;
+
+export function parseFeedCursor(cursor: string): FeedPosition {
+  const [, first, second] = FEED_CURSOR.exec(cursor)!;
+  return second === undefined ? { xid: 0, seq: Number(first) } : { xid: Number(first), seq: Number(second) };
+}
+
+export const feedCursor = (position: FeedPosition) => `${position.xid}.${position.seq}`;
+
 interface PendingChange {
   resourceType: ResourceType;
   resourceId: string;
@@ -62,12 +81,17 @@ export function diffStates(
   return diff;
 }
 
-// One lock for all writers, taken as the last step before commit, so that `seq` follows commit order.
-const FEED_LOCK_KEY = 7_240_318_552;
-
 /**
  * Writes a transaction's journal: one row per version in `changes`, which is both the history of each record
- * and the change feed. Called as the last statement before COMMIT.
+ * and the change feed. Called as the last statement before COMMIT, and takes no lock: writers commit
+ * concurrently.
+ *
+ * The feed is ordered by (`xid`, `seq`). `xid` is the writing transaction's id, raised to the `xid` of the latest
+ * stored version of any record it changes when that is higher; `seq` is drawn in the order of the entries. So
+ * a record's versions appear in version order (a later version is written after the earlier one committed),
+ * and the row of a transaction still running can only ever land at an `xid` at or above its own. A reader that
+ * stops below the oldest running transaction (see history-repository.ts) therefore never passes a change that
+ * commits later.
  */
 export async function writeJournal(
   tx: Executor,
@@ -75,8 +99,8 @@ export async function writeJournal(
   who: { actor: string; requestId?: string | undefined },
 ) {
   if (journal.pending.length === 0) return;
-  // The entries travel as one JSON parameter, built before the lock is taken: one parameter per entry and column
-  // would cost more to build and to bind than the insert itself.
+  // The entries travel as one JSON parameter: one parameter per entry and column would cost more to build and to
+  // bind than the insert itself.
   const entries = JSON.stringify(
     journal.pending.map((c) => ({
       resource_type: c.resourceType,
@@ -89,17 +113,25 @@ export async function writeJournal(
       cause: c.cause ?? null,
     })),
   );
-  // Held until commit: a change that draws a higher seq cannot commit before this one is visible.
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(${FEED_LOCK_KEY})`);
-  // seq is drawn in the order of the entries. changed_at is read under the feed lock, so versions are dated
-  // in commit order and as_of never sees a version before one that committed earlier. (updated_at on the
-  // record is the transaction's start.)
+  // changed_at is the moment of this statement, the last before commit: a record's versions are dated in the
+  // order they committed.
   await tx.execute(sql`
-    INSERT INTO changes (seq, resource_type, resource_id, version, action, actor, request_id, changed_at, state, diff, cause)
-    SELECT nextval('change_seq'), e.resource_type, e.resource_id, e.version, e.action, ${who.actor},
+    WITH e AS (
+      SELECT * FROM ROWS FROM (json_to_recordset(${entries}::json)
+        AS (resource_type text, resource_id uuid, version integer, action text, state jsonb, diff jsonb, cause jsonb))
+        WITH ORDINALITY AS e(resource_type, resource_id, version, action, state, diff, cause, n)
+    ),
+    position AS (
+      SELECT greatest(pg_current_xact_id()::text::bigint, max(latest.xid)) AS xid
+      FROM e LEFT JOIN LATERAL (
+        SELECT c.xid FROM changes c
+        WHERE c.resource_type = e.resource_type AND c.resource_id = e.resource_id
+        ORDER BY c.version DESC LIMIT 1
+      ) latest ON true
+    )
+    INSERT INTO changes (seq, xid, resource_type, resource_id, version, action, actor, request_id, changed_at, state, diff, cause)
+    SELECT nextval('change_seq'), position.xid, e.resource_type, e.resource_id, e.version, e.action, ${who.actor},
            ${who.requestId ?? null}, clock_timestamp(), e.state, e.diff, e.cause
-    FROM ROWS FROM (json_to_recordset(${entries}::json)
-      AS (resource_type text, resource_id uuid, version integer, action text, state jsonb, diff jsonb, cause jsonb))
-      WITH ORDINALITY AS e(resource_type, resource_id, version, action, state, diff, cause, n)
+    FROM e CROSS JOIN position
     ORDER BY e.n`);
 }

@@ -87,8 +87,9 @@ export function decodeCursor(cursor: string | undefined, sort: string): KeysetPo
     throw invalidCursor();
   }
   if (payload.s !== sort) {
+    // Neither order is named: a cursor's contents are the server's own, and an order may carry a digest of q.
     throw invalidCursor(
-      `The cursor was issued for sort=${payload.s}, not sort=${sort}.`,
+      'The cursor was issued for another order of this list: keep the sort (and q) it was issued with while paging.',
       'issued for another sort order; keep the same sort while paging',
     );
   }

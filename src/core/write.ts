@@ -15,11 +15,13 @@ export interface WriteContext {
   /** The API key id, or `anonymous`, or `system` for work the service does itself (demo data, migrations). */
   actor: string;
   requestId?: string;
+  /** Whether the writer may review claims (a verifier or above, or the service itself). */
+  mayReview?: boolean;
   /** When the request carries an Idempotency-Key: its response is stored in the same transaction as the write. */
   idempotency?: IdempotentResponse;
 }
 
-export const SYSTEM: WriteContext = { actor: 'system' };
+export const SYSTEM: WriteContext = { actor: 'system', mayReview: true };
 
 /** How a write is made: on whose behalf, and on which condition (If-Match). */
 export interface WriteOptions {
@@ -90,8 +92,6 @@ export function createWriteKernel({ db, truth }: { db: Db; truth: TruthKeeper })
             },
           };
           const result = await work(write);
-          // The stored response first: the journal takes the feed lock, and every statement made while holding it
-          // makes other writers wait.
           if (context.idempotency) await storeIdempotentResponse(tx, context.idempotency, result);
           await writeJournal(tx, journal, context);
           return result;

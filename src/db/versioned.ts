@@ -14,10 +14,13 @@ export type VersionedTable = PgTable & {
  * The statements every versioned record shares. A change bumps `version` and sets `updated_at` here and nowhere
  * else; a delete is a change that sets `deleted_at`. `columns` are those a record read returns.
  */
+/** Row lock strengths, strongest first (PostgreSQL's FOR UPDATE … FOR KEY SHARE). */
+export type LockStrength = 'update' | 'no key update' | 'share' | 'key share';
+
 export function versionedRows<Row, NewRow>(
   table: VersionedTable,
   columns: SelectedFields,
-  lockStrength: 'update' | 'no key update' = 'update',
+  lockStrength: LockStrength = 'update',
 ) {
   const live = (id: string): SQL => and(eq(table.id, id), isNull(table.deletedAt))!;
   const bump = { version: sql`${table.version} + 1`, updatedAt: sql`now()` };
@@ -43,13 +46,17 @@ export function versionedRows<Row, NewRow>(
 
     /**
      * Locks the live record for the rest of the transaction, so concurrent writers queue instead of
-     * overwriting each other.
+     * overwriting each other; by default with the table's strength. A record deleted meanwhile is not returned.
      */
-    async lockLive(db: Executor, id: string): Promise<Row | undefined> {
+    async lockLive(
+      db: Executor,
+      id: string,
+      strength: LockStrength = lockStrength,
+    ): Promise<Row | undefined> {
       const query = (db.select(columns).from(table) as unknown as Builder).where(live(id)) as {
         for(strength: string): Promise<Row[]>;
       };
-      const [row] = await query.for(lockStrength);
+      const [row] = await query.for(strength);
       return row;
     },
 

@@ -115,19 +115,31 @@ export function registerAccess(app: FastifyInstance, keys: KeyLookup, options: {
     if (access === 'public') return;
     const header = request.headers.authorization;
     if (header !== undefined) {
+      // A failed authentication is answered after the rate limit, which counts it against the caller's address
+      // as an anonymous request: guessing keys ends in 429 like any other flood (see registerAuthFailures).
       const [scheme, secret, extra] = header.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !secret || extra !== undefined || !KEY_FORMAT.test(secret)) {
-        reply.header('www-authenticate', 'Bearer');
-        throw new AppError(
-          'unauthenticated',
-          'unauthorized',
-          'The Authorization header must be `Bearer <API key>`.',
-        );
+        request.authFailure = {
+          challenge: 'Bearer',
+          error: new AppError(
+            'unauthenticated',
+            'unauthorized',
+            'The Authorization header must be `Bearer <API key>`.',
+          ),
+        };
+        return;
       }
       const caller = await callerFor(secret);
       if (!caller) {
-        reply.header('www-authenticate', 'Bearer error="invalid_token"');
-        throw new AppError('unauthenticated', 'unauthorized', 'This API key is unknown or has been revoked.');
+        request.authFailure = {
+          challenge: 'Bearer error="invalid_token"',
+          error: new AppError(
+            'unauthenticated',
+            'unauthorized',
+            'This API key is unknown or has been revoked.',
+          ),
+        };
+        return;
       }
       request.caller = caller;
       const last = touched.get(caller.keyId!) ?? 0;
@@ -147,7 +159,23 @@ export function registerAccess(app: FastifyInstance, keys: KeyLookup, options: {
   });
 }
 
+/**
+ * Answers the requests whose authentication failed, once the rate limit (a route-level onRequest hook, which runs
+ * after the application's) has counted them, and before their body is read.
+ */
+export function registerAuthFailures(app: FastifyInstance) {
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (!request.authFailure) return payload;
+    reply.header('www-authenticate', request.authFailure.challenge);
+    throw request.authFailure.error;
+  });
+}
+
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the request's credentials were refused; answered 401 after the rate limit counted it. */
+    authFailure?: { challenge: string; error: AppError };
+  }
   interface FastifyInstance {
     /** Drops cached key lookups, e.g. after a revocation. */
     forgetKeys(): void;

@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import type { IdempotencyKey, IdempotentResponse } from '../core/idempotency';
 import type { WriteContext, WriteOptions } from '../core/write';
+import { atLeast } from './access';
 
 /** Who is asking, as history records it: the API key's id, or anonymous. */
 export const actorOf = (request: FastifyRequest) => request.caller?.keyId ?? 'anonymous';
@@ -7,11 +9,12 @@ export const actorOf = (request: FastifyRequest) => request.caller?.keyId ?? 'an
 /** The write context of a request: its actor, its id, and where to store its idempotent response. */
 export function writeContext(
   request: FastifyRequest,
-  response?: { status: number; location?: (result: unknown) => string | undefined },
+  response?: Omit<IdempotentResponse, keyof IdempotencyKey>,
 ): WriteContext {
   return {
     actor: actorOf(request),
     requestId: String(request.id),
+    mayReview: atLeast(request.caller.role, 'verifier'),
     ...(request.idempotencyKey && response
       ? { idempotency: { ...request.idempotencyKey, ...response } }
       : {}),

@@ -28,10 +28,7 @@ export async function appOnServer(url: string, env: NodeJS.ProcessEnv = {}): Pro
   const database = await openDatabase(config);
   const app = await buildApp({ config, database, logger: false, verifyResponses: true });
   await app.ready();
-  const admin = await createServices(database.db).apiKeys.create(
-    { name: 'fault admin', role: 'admin' },
-    'system',
-  );
+  const admin = await createServices(database.db).apiKeys.create({ name: 'fault admin', role: 'admin' });
   return {
     app,
     database,

@@ -48,7 +48,7 @@ export async function createTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestAp
   await app.ready();
   const keys = createServices(database.db).apiKeys;
   const as = async (role: Exclude<Role, 'anonymous'>, name = `${role} key`) => {
-    const created = await keys.create({ name, role }, 'system');
+    const created = await keys.create({ name, role });
     const key = { id: created.id, secret: created.secret };
     return { key, http: supertest.agent(app.server).set('authorization', `Bearer ${key.secret}`) };
   };

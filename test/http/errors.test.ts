@@ -247,15 +247,16 @@ describe('400: a body that is not JSON', () => {
     });
   });
 
-  test('an empty body declared as JSON', async () => {
+  test('an empty body declared as JSON is no body: the record it lacks is named', async () => {
     const res = await refused(() =>
       t.http.post('/v1/sources').set('content-type', 'application/json').send(''),
     );
     expectProblem(res, '/v1/sources', {
-      type: '/problems/bad-request',
-      title: 'Bad Request',
+      type: '/problems/validation',
+      title: 'Invalid request',
       status: 400,
-      detail: "Body cannot be empty when content-type is set to 'application/json'",
+      detail: 'The request body is not valid: 1 problem(s), listed in errors.',
+      errors: [{ path: 'body', message: 'Invalid input: expected object, received null' }],
     });
   });
 

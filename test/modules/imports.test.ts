@@ -351,9 +351,11 @@ describe('ACLED and UCDP GED files', () => {
     );
     expect(changedFile).not.toBe(ACLED);
     const target = await incidentByExternalId('acled', 'SYR110004');
-    const lastSeq = (
-      await queryRows<{ seq: number }>(t.database.db, sql`SELECT max(seq)::int AS seq FROM changes`)
-    )[0]!.seq;
+    // The feed's last position before the import.
+    const [{ cursor: feedEnd }] = (await queryRows<{ cursor: string }>(
+      t.database.db,
+      sql`SELECT xid || '.' || seq AS cursor FROM changes ORDER BY xid DESC, seq DESC LIMIT 1`,
+    )) as [{ cursor: string }];
 
     const report = await imported('acled_csv', changedFile);
     expect(report.summary).toEqual({ rows: 20, created: 0, updated: 1, unchanged: 19, rejected: 0 });
@@ -373,7 +375,7 @@ describe('ACLED and UCDP GED files', () => {
     });
     // The feed gained new versions of the row's two claims (the figure, and published_at from the new
     // timestamp) and of its incident, nothing else.
-    const feed = (await t.http.get(`/v1/changes?after=${lastSeq}`).expect(200)).body.data;
+    const feed = (await t.http.get(`/v1/changes?after=${feedEnd}`).expect(200)).body.data;
     expect(feed.map((c: Record<string, unknown>) => [c.resource_type, c.action, c.version])).toEqual([
       ['claim', 'update', 2],
       ['claim', 'update', 2],

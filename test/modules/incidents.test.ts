@@ -853,7 +853,8 @@ describe('GET /v1/incidents sort and keyset paging', () => {
       type: '/problems/invalid-cursor',
       title: 'Bad Request',
       status: 400,
-      detail: 'The cursor was issued for sort=occurred_from, not sort=-occurred_from.',
+      detail:
+        'The cursor was issued for another order of this list: keep the sort (and q) it was issued with while paging.',
       errors: [
         { path: 'query.cursor', message: 'issued for another sort order; keep the same sort while paging' },
       ],

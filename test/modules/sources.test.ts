@@ -515,7 +515,8 @@ describe('GET /v1/sources', () => {
     const cursor = encode({ s: 'occurred_from', a: ['2025-03-07', UNKNOWN_ID] });
     expectProblem(await t.http.get('/v1/sources').query({ cursor }), {
       ...invalidCursor,
-      detail: 'The cursor was issued for sort=occurred_from, not sort=created_at.',
+      detail:
+        'The cursor was issued for another order of this list: keep the sort (and q) it was issued with while paging.',
       errors: [
         { path: 'query.cursor', message: 'issued for another sort order; keep the same sort while paging' },
       ],

@@ -19,8 +19,7 @@ export const CHANGE_ACTIONS = ['create', 'update', 'delete'] as const;
 
 /**
  * The append-only journal: one row per version of every record. It is both the history of each record and the
- * change feed. `seq` is drawn under a lock held until commit, so feed order is commit order and a reader never
- * sees a higher `seq` before a lower one has committed.
+ * change feed, whose order is (`xid`, `seq`): see src/core/journal.ts.
  */
 export const changeSeq = pgSequence('change_seq');
 
@@ -28,6 +27,9 @@ export const changes = pgTable(
   'changes',
   {
     seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    // The feed position's first part: the writing transaction's id, or the xid of the latest version of a record
+    // it changed when that is higher (0 for changes journaled before the feed took transaction ids).
+    xid: bigint('xid', { mode: 'number' }).notNull(),
     resourceType: text('resource_type').notNull(),
     resourceId: uuid('resource_id').notNull(),
     version: integer('version').notNull(),
@@ -36,7 +38,7 @@ export const changes = pgTable(
     // `anonymous`, or `system` for work the service does itself.
     actor: text('actor').notNull(),
     requestId: text('request_id'),
-    // When the change committed (taken under the feed lock), not when its transaction began.
+    // When the change was journaled, the last statement before its commit, not when its transaction began.
     changedAt: timestampColumn('changed_at').notNull(),
     // The full representation after the change (for a delete, the tombstone).
     state: jsonb('state').$type<Record<string, unknown>>().notNull(),
@@ -52,6 +54,7 @@ export const changes = pgTable(
     check('changes_action_check', sql`${t.action} IN ('create', 'update', 'delete')`),
     check('changes_diff_check', sql`${t.diff} IS NOT NULL OR ${t.action} = 'create'`),
     index('changes_resource_changed_at_idx').on(t.resourceType, t.resourceId, t.changedAt),
+    index('changes_feed_idx').on(t.xid, t.seq),
   ],
 );
 

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { idParams } from '../../http/fields';
 import { sendPage } from '../../http/pagination';
 import { BODY_PROBLEMS, securedProblems } from '../../http/problems';
-import { actorOf } from '../../http/request-context';
+import { idempotencyKeyHeader } from '../../http/idempotency';
+import { writeContext } from '../../http/request-context';
 import { jsonResponse } from '../../http/responses';
 import {
   apiKeyCreatedSchema,
@@ -37,20 +38,34 @@ export async function apiKeyRoutes(parent: FastifyInstance, { service }: { servi
   app.route({
     method: 'POST',
     url: '/v1/api-keys',
-    config: { access: 'admin', responseHeaders: { 201: ['Location'] } },
+    config: {
+      access: 'admin',
+      idempotent: true,
+      responseHeaders: { 201: ['Location', 'Idempotent-Replayed'] },
+    },
     schema: {
       operationId: 'createApiKey',
       tags,
       summary: 'Create an API key',
-      description: 'Admin only. The response carries the secret, once: it is stored only as a hash.',
+      description:
+        'Admin only. The response carries the secret, once: it is stored only as a hash. A retry with the same Idempotency-Key returns the same key, never a second one, but without its secret (`secret` is null), which is not kept anywhere.',
+      headers: idempotencyKeyHeader,
       body: apiKeyCreateSchema,
       response: {
         201: jsonResponse(apiKeyCreatedSchema, 'The key, with its secret'),
-        ...securedProblems(...BODY_PROBLEMS),
+        ...securedProblems(409, 422, ...BODY_PROBLEMS),
       },
     },
     handler: async (request, reply) => {
-      const key = await service.create(request.body, actorOf(request));
+      const location = (item: unknown) => `/v1/api-keys/${(item as { id: string }).id}`;
+      const key = await service.create(request.body, {
+        context: writeContext(request, {
+          status: 201,
+          location,
+          // A retry gets the key but never its secret: the secret is not stored, even for idempotency.
+          remember: (result) => ({ ...(result as object), secret: null }),
+        }),
+      });
       return reply
         .status(201)
         .header('location', `/v1/api-keys/${key.id}`)
@@ -67,12 +82,13 @@ export async function apiKeyRoutes(parent: FastifyInstance, { service }: { servi
       operationId: 'revokeApiKey',
       tags,
       summary: 'Revoke an API key',
-      description: 'Admin only. The key stops working at once on this instance (within seconds on others).',
+      description:
+        'Admin only. The key stops working at once on this instance (within seconds on others). The last live admin key cannot be revoked (409): create another first.',
       params: idParams,
-      response: { 204: z.undefined().describe('Revoked'), ...securedProblems(404, ...BODY_PROBLEMS) },
+      response: { 204: z.undefined().describe('Revoked'), ...securedProblems(404, 409, ...BODY_PROBLEMS) },
     },
     handler: async (request, reply) => {
-      await service.revoke(request.params.id);
+      await service.revoke(request.params.id, { context: writeContext(request) });
       app.forgetKeys();
       return reply.status(204).send();
     },

@@ -18,7 +18,14 @@ export const apiKeySchema = z
   .meta({ id: 'ApiKey', examples: [apiKeyExample] });
 
 export const apiKeyCreatedSchema = apiKeySchema
-  .extend({ secret: z.string().describe('The key itself: shown only in this response, store it now') })
+  .extend({
+    secret: z
+      .string()
+      .nullable()
+      .describe(
+        'The key itself: shown only in this response, store it now. null in a replay of the same Idempotency-Key: the secret is never stored.',
+      ),
+  })
   .meta({ id: 'ApiKeyCreated', examples: [apiKeyCreatedExample] });
 
 export const apiKeyCreateSchema = z

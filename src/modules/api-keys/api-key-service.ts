@@ -5,7 +5,8 @@ import { allOf, byCreation, keyset, type Page } from '../../core/paging';
 import { apiKeys, type ApiKeyRow } from '../../db/schema';
 import { hashSecret, type KeyLookup } from '../../http/access';
 import { iso, isoOrNull } from '../../http/fields';
-import { NotFoundError } from '../../core/errors';
+import { ConflictError, NotFoundError } from '../../core/errors';
+import type { WriteKernel, WriteOptions } from '../../core/write';
 import type { ApiKeyCreate, ApiKeyDto, ApiKeyListQuery } from './api-key-schemas';
 
 export const toApiKeyDto = (r: ApiKeyRow): ApiKeyDto => ({
@@ -22,20 +23,26 @@ export const toApiKeyDto = (r: ApiKeyRow): ApiKeyDto => ({
 /** A new secret: 256 random bits, with a recognisable prefix so that leaked keys can be found by scanners. */
 export const newSecret = () => `cbk_${randomBytes(32).toString('base64url')}`;
 
-export function createApiKeyService({ db }: { db: Db }) {
+export function createApiKeyService({ db, kernel }: { db: Db; kernel: WriteKernel }) {
   return {
-    async create(input: ApiKeyCreate, createdBy: string, secret = newSecret()) {
-      const [row] = await db
-        .insert(apiKeys)
-        .values({
-          name: input.name,
-          role: input.role,
-          prefix: secret.slice(0, 12),
-          secretHash: hashSecret(secret),
-          createdBy,
-        })
-        .returning();
-      return { ...toApiKeyDto(row!), secret };
+    /**
+     * A new key. The secret is in the result only: the database keeps its hash, and an idempotent retry is given
+     * the key without it (see the route).
+     */
+    async create(input: ApiKeyCreate, options: WriteOptions = {}, secret = newSecret()) {
+      return kernel.run(options, async ({ tx, context }) => {
+        const [row] = await tx
+          .insert(apiKeys)
+          .values({
+            name: input.name,
+            role: input.role,
+            prefix: secret.slice(0, 12),
+            secretHash: hashSecret(secret),
+            createdBy: context.actor,
+          })
+          .returning();
+        return { ...toApiKeyDto(row!), secret };
+      });
     },
 
     /** Makes sure a key with this secret exists with the admin role (for ADMIN_API_KEY); never duplicates it. */
@@ -77,13 +84,28 @@ export function createApiKeyService({ db }: { db: Db }) {
       });
     },
 
-    async revoke(id: string): Promise<void> {
-      const [row] = await db
-        .update(apiKeys)
-        .set({ revokedAt: sql`now()` })
-        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-        .returning({ id: apiKeys.id });
-      if (!row) throw new NotFoundError('live API key', id);
+    /** Revokes a live key; never the last live admin key, without which nobody could manage keys again. */
+    async revoke(id: string, options: WriteOptions = {}): Promise<void> {
+      await kernel.run(options, async ({ tx }) => {
+        // The live admin keys are locked, so that two revocations at once cannot both leave none.
+        const admins = await tx
+          .select({ id: apiKeys.id })
+          .from(apiKeys)
+          .where(and(eq(apiKeys.role, 'admin'), isNull(apiKeys.revokedAt)))
+          .for('update');
+        if (admins.length === 1 && admins[0]!.id === id) {
+          throw new ConflictError(
+            'This is the last live admin key: create another admin key before revoking it.',
+            'last_admin_key',
+          );
+        }
+        const [row] = await tx
+          .update(apiKeys)
+          .set({ revokedAt: sql`now()` })
+          .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+          .returning({ id: apiKeys.id });
+        if (!row) throw new NotFoundError('live API key', id);
+      });
     },
 
     async list(query: ApiKeyListQuery): Promise<Page<ApiKeyDto>> {

@@ -26,9 +26,12 @@ const figure = (what: string) =>
 const stance = z
   .enum(CLAIM_STANCES)
   .describe('Whether the source supports or contradicts the incident as recorded');
+const REVIEW_RULE =
+  'Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review.';
+
 const reviewStatus = z
   .enum(REVIEW_STATUSES)
-  .describe('Only accepted claims count towards status and casualties');
+  .describe(`Only accepted claims count towards status and casualties. ${REVIEW_RULE}`);
 
 const writableFields = {
   stance,
@@ -91,8 +94,7 @@ export const claimPatchSchema = z
   .refine((v) => Object.keys(v).length > 0, 'must change at least one field')
   .meta({
     id: 'ClaimPatch',
-    description:
-      'The fields to change, including a review (review_status, review_note); null clears an optional field.',
+    description: `The fields to change, including a review (review_status, review_note, verifier role); null clears an optional field. ${REVIEW_RULE}`,
     examples: [claimPatchExample],
   });
 

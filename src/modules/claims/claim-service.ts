@@ -3,6 +3,7 @@ import type { Page } from '../../core/paging';
 import type { ClaimRow, NewClaimRow } from '../../db/schema';
 import { NotFoundError, UnprocessableError } from '../../core/errors';
 import { assertChanged, type Write, type WriteKernel, type WriteOptions } from '../../core/write';
+import { reviewAfterEdit } from '../../domain/review';
 import { columnValues, isoOrNull, lifecycleOf } from '../../http/fields';
 import type { IncidentRepository } from '../incidents/incident-repository';
 import type { SourceRepository } from '../sources/source-repository';
@@ -67,7 +68,7 @@ export interface ClaimServiceDeps {
   kernel: WriteKernel;
   claims: ClaimRepository;
   incidents: Pick<IncidentRepository, 'lockLive'>;
-  sources: Pick<SourceRepository, 'findLive'>;
+  sources: Pick<SourceRepository, 'lockLive'>;
 }
 
 /**
@@ -94,7 +95,8 @@ export function createClaimService({ db, kernel, claims, incidents, sources }: C
         if (!(await incidents.lockLive(tx, input.incident_id))) {
           errors.push({ path: 'body.incident_id', message: 'no live incident with this id' });
         }
-        if (!(await sources.findLive(tx, input.source_id))) {
+        // KEY SHARE: a concurrent delete of the source (FOR UPDATE) waits for this claim, or this claim sees it gone.
+        if (!(await sources.lockLive(tx, input.source_id, 'key share'))) {
           errors.push({ path: 'body.source_id', message: 'no live source with this id' });
         }
         if (errors.length)
@@ -121,11 +123,21 @@ export function createClaimService({ db, kernel, claims, incidents, sources }: C
     async update(id: string, patch: ClaimPatch, options: WriteOptions = {}): Promise<ClaimDto> {
       return kernel.run(options, async (write) => {
         const before = await lockForWrite(write, id);
-        const after = toClaimDto((await claims.update(write.tx, id, columns(patch)))!);
+        const values = columns(patch);
+        // Reviewed claims stay reviewed: a change below verifier to what the review vouched for reopens it.
+        const reopened = reviewAfterEdit(
+          toClaimDto(before),
+          toClaimDto({ ...before, ...values }),
+          write.context.mayReview ?? false,
+        );
+        if (reopened)
+          Object.assign(values, { reviewStatus: reopened.review_status, reviewNote: reopened.review_note });
+        const after = toClaimDto((await claims.update(write.tx, id, values))!);
         assertChanged(toClaimDto(before), after);
         write.record({ type: 'claim', state: after, previous: toClaimDto(before) });
-        const reason =
-          patch.review_status && patch.review_status !== before.reviewStatus
+        const reason = reopened
+          ? 'claim sent back to review'
+          : patch.review_status && patch.review_status !== before.reviewStatus
             ? 'claim reviewed'
             : 'claim changed';
         await write.recomputeTruth([after.incident_id], { claim_id: id, reason });

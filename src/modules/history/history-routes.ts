@@ -69,9 +69,9 @@ export async function changeFeedRoutes(
     schema: {
       operationId: 'listChanges',
       tags: ['changes'],
-      summary: 'Every change, in commit order',
+      summary: 'Every change, exactly once, in a stable order',
       description:
-        'Every create, update and delete of sources, incidents and claims, in the order they were committed, deletes included as tombstones. Mirror the database by storing `next_cursor` and asking again with `after`: a change is never skipped, even when transactions commit out of order.',
+        'Every create, update and delete of sources, incidents and claims, exactly once, deletes included as tombstones; a record’s versions come in version order. Mirror the database by storing `next_cursor` and asking again with `after`: a change is never skipped, even when transactions commit out of order (a page stops before the oldest write still running).',
       querystring: changeFeedQuery,
       response: {
         200: jsonResponse(changeFeedSchema, 'The changes after the cursor'),
@@ -79,7 +79,7 @@ export async function changeFeedRoutes(
       },
     },
     handler: async (request, reply) => {
-      const feed = await history.feed(Number(request.query.after), request.query.limit);
+      const feed = await history.feed(request.query.after, request.query.limit);
       const { nextCursor, full } = feed;
       const redactor = await redaction(request);
       const data = redactor

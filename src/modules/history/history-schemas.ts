@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHANGE_ACTIONS, RESOURCE_TYPES } from '../../db/schema';
 import { timestampOutput, uuid } from '../../http/fields';
+import { FEED_CURSOR } from '../../core/journal';
 import { pageQuerySchema } from '../../core/paging';
 import { changeFeedExample, historyPageExample } from '../demo/demo-examples';
 
@@ -62,7 +63,7 @@ export const changeFeedSchema = z
 export const changeFeedQuery = z.object({
   after: z
     .string()
-    .regex(/^\d{1,18}$/, 'must be a cursor from this feed')
+    .regex(FEED_CURSOR, 'must be a cursor from this feed')
     .default('0')
     .describe('The cursor of the last change already seen; 0 (the default) starts from the beginning'),
   limit: pageQuerySchema.limit,

@@ -2,7 +2,7 @@ import type { Db } from '../../db/client';
 import type { ChangeRow } from '../../db/schema';
 import { iso } from '../../http/fields';
 import { AppError } from '../../core/errors';
-import { diffStates, type ResourceType } from '../../core/journal';
+import { diffStates, feedCursor, parseFeedCursor, type ResourceType } from '../../core/journal';
 import type { HistoryRepository } from './history-repository';
 import type { Change, HistoryEntry } from './history-schemas';
 
@@ -19,7 +19,7 @@ const toEntry = (r: ChangeRow): HistoryEntry => ({
 });
 
 const toChange = (r: ChangeRow): Change => ({
-  cursor: String(r.seq),
+  cursor: feedCursor(r),
   resource_type: r.resourceType as Change['resource_type'],
   resource_id: r.resourceId,
   version: r.version,
@@ -59,12 +59,12 @@ export function createHistoryService({ db, history }: { db: Db; history: History
       return { state: row.state };
     },
 
-    async feed(after: number, limit: number) {
-      const rows = await history.feed(db, after, limit);
+    async feed(after: string, limit: number) {
+      const rows = await history.feed(db, parseFeedCursor(after), limit);
       const last = rows.at(-1);
       return {
         data: rows.map(toChange),
-        nextCursor: last ? String(last.seq) : String(after),
+        nextCursor: last ? feedCursor(last) : after,
         full: rows.length === limit,
       };
     },

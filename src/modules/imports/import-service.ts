@@ -76,7 +76,7 @@ export function createImportService({
   db: Db;
   kernel: WriteKernel;
   repository: ImportRepository;
-  incidents: Pick<IncidentRepository, 'ancestry'>;
+  incidents: Pick<IncidentRepository, 'ancestry' | 'lockHierarchy'>;
   batchRows?: number;
 }) {
   const plan = createPlanner({ repository, incidents });
@@ -116,6 +116,8 @@ export function createImportService({
         try {
           const result = await kernel.run({ context }, async (write) => {
             await repository.lockImports(write.tx);
+            // Rows that nest incidents check for cycles: as any such write, under the hierarchy lock.
+            if (records.some((r) => r.incident.parent_id)) await incidents.lockHierarchy(write.tx);
             const planned = await plan(write.tx, records, { ...planContext, lock: true });
             await writePlan(write, repository, planned, format);
             return planned;

@@ -178,6 +178,8 @@ export function incidentConditions(f: IncidentFilters & Viewer): (SQL | undefine
   return conditions;
 }
 
+const HIERARCHY_LOCK_KEY = 7_240_318_554;
+
 export function createIncidentRepository() {
   const versioned = versionedRows<IncidentRecord, NewIncidentRow>(
     incidents,
@@ -263,6 +265,16 @@ export function createIncidentRepository() {
     update: versioned.update,
 
     softDelete: versioned.softDelete,
+
+    /**
+     * Serialises the writes that read or change how incidents nest (a parent link set, an incident deleted, a
+     * merge), until the transaction ends, so that two concurrent ones can never together make a cycle or a child
+     * of a deleted incident. Taken before any incident row lock, so that it cannot deadlock with them. Writes that
+     * leave the nesting alone (claims, most edits) never take it.
+     */
+    async lockHierarchy(db: Executor): Promise<void> {
+      await db.execute(sql`SELECT pg_advisory_xact_lock(${HIERARCHY_LOCK_KEY})`);
+    },
 
     /** The ids of an incident and all its ancestors, nearest first; used to refuse parent cycles. */
     async ancestry(db: Executor, id: string): Promise<string[]> {

@@ -92,6 +92,7 @@ export function createIncidentService({ db, kernel, incidents, truth }: Incident
     async create(input: IncidentCreate, options: WriteOptions = {}): Promise<IncidentDto> {
       return kernel.run(options, async (write) => {
         const { tx } = write;
+        if (input.parent_id) await incidents.lockHierarchy(tx);
         await checkParent(tx, undefined, input.parent_id);
         const prefix = `${input.country ?? 'XXX'}-${input.occurred_from.slice(0, 4)}`;
         const number = await incidents.nextRefNumber(tx, prefix);
@@ -120,6 +121,7 @@ export function createIncidentService({ db, kernel, incidents, truth }: Incident
     async update(id: string, patch: IncidentPatch, options: WriteOptions = {}): Promise<IncidentDto> {
       return kernel.run(options, async (write) => {
         const { tx } = write;
+        if (patch.parent_id) await incidents.lockHierarchy(tx);
         const before = await lockForWrite(write, id);
         await checkParent(tx, id, patch.parent_id);
         await incidents.update(tx, id, columns(patch));
@@ -134,6 +136,8 @@ export function createIncidentService({ db, kernel, incidents, truth }: Incident
     async remove(id: string, options: WriteOptions = {}): Promise<void> {
       await kernel.run(options, async (write) => {
         const { tx } = write;
+        // A child could otherwise be given this incident as parent while it is being deleted.
+        await incidents.lockHierarchy(tx);
         const before = await lockForWrite(write, id);
         const claimIds = await incidents.liveClaimIds(tx, id);
         if (claimIds.length) {

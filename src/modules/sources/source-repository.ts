@@ -23,7 +23,11 @@ function conditions(query: SourceListQuery & Viewer) {
 }
 
 export function createSourceRepository() {
-  const versioned = versionedRows<SourceRow, NewSourceRow>(sources, getTableColumns(sources));
+  const versioned = versionedRows<SourceRow, NewSourceRow>(
+    sources,
+    getTableColumns(sources),
+    'no key update',
+  );
   return {
     async insert(db: Executor, values: NewSourceRow): Promise<SourceRow> {
       const [row] = await db.insert(sources).values(values).returning();
@@ -31,7 +35,11 @@ export function createSourceRepository() {
     },
 
     findLive: versioned.findLive,
-    /** Locks the row for the rest of the transaction, so concurrent writers queue instead of overwriting. */
+    /**
+     * Locks the row for the rest of the transaction, so concurrent writers queue instead of overwriting. NO KEY
+     * UPDATE lets claims that cite the source be written meanwhile (their foreign key takes KEY SHARE): a change of
+     * the source that then waits for their incidents cannot deadlock with them.
+     */
     lockLive: versioned.lockLive,
     update: versioned.update,
     softDelete: versioned.softDelete,

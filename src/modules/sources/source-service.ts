@@ -89,7 +89,8 @@ export function createSourceService({ db, kernel, sources }: SourceServiceDeps) 
     async remove(id: string, options: WriteOptions = {}): Promise<void> {
       await kernel.run(options, async (write) => {
         const { tx } = write;
-        const before = await sources.lockLive(tx, id);
+        // FOR UPDATE, unlike a change: a claim citing the source (KEY SHARE) cannot be written meanwhile.
+        const before = await sources.lockLive(tx, id, 'update');
         if (!before) throw new NotFoundError('source', id);
         write.checkPrecondition('source', before);
         const claimIds = await sources.liveClaimIds(tx, id);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../../src/db/client';
 import { hashSecret } from '../../../src/http/access';
-import { createApiKeyService } from '../../../src/modules/api-keys/api-key-service';
+import { createServices } from '../../../src/services';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../helpers/database';
 
 let t: TestDatabase;
@@ -17,7 +17,7 @@ const storedKeys = (db: TestDatabase['database']['db']) =>
   );
 
 test('a database with no key gets one admin key, stored as its hash; the next start gets none', async () => {
-  const keys = createApiKeyService({ db: t.database.db });
+  const keys = createServices(t.database.db).apiKeys;
   const first = await keys.createFirstAdmin();
   expect(first).toMatchObject({ role: 'admin', created_by: 'system', revoked_at: null });
   const stored = await storedKeys(t.database.db);
@@ -30,8 +30,8 @@ test('a database with no key gets one admin key, stored as its hash; the next st
 });
 
 test('a database holding only a revoked key gets none: it is not a new install', async () => {
-  const keys = createApiKeyService({ db: t.database.db });
-  const created = await keys.create({ name: 'old', role: 'reader' }, 'system');
+  const keys = createServices(t.database.db).apiKeys;
+  const created = await keys.create({ name: 'old', role: 'reader' });
   await keys.revoke(created.id);
   expect(await keys.createFirstAdmin()).toBeUndefined();
 });
@@ -39,7 +39,7 @@ test('a database holding only a revoked key gets none: it is not a new install',
 (serverUrl ? test : test.skip)(
   'instances starting together on one server make one key between them',
   async () => {
-    const keys = createApiKeyService({ db: t.database.db });
+    const keys = createServices(t.database.db).apiKeys;
     const made = await Promise.all(Array.from({ length: 6 }, () => keys.createFirstAdmin()));
     expect(made.filter(Boolean)).toHaveLength(1);
     expect(await storedKeys(t.database.db)).toHaveLength(1);
