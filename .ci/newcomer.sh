@@ -143,7 +143,7 @@ stamp="$(stat -c %Y dist/server.js)"
 cores="$(nproc)"
 load="$(cut -d ' ' -f 1 /proc/loadavg)"
 # 3 s on a machine no busier than its cores; proportionally more when it is shared.
-limit_ms="$(awk -v load="$load" -v cores="$cores" 'BEGIN { f = load / cores; if (f < 1) f = 1; printf "%d", 3000 * f }')"
+limit_ms="$(awk -v busy="$load" -v cores="$cores" 'BEGIN { f = busy / cores; if (f < 1) f = 1; printf "%d", 3000 * f }')"
 began="$(date +%s%N)"
 start 2
 wait_ready 60
