@@ -260,7 +260,7 @@ export async function buildApp({ config, database, logger, verifyResponses = fal
   await app.register(async (v1) => {
     registerIdempotency(v1, database.db);
     const { history } = services;
-    const redaction: Redaction = (request) => redactorFor(request, database.db);
+    const redaction: Redaction = (request, of) => redactorFor(request, database.db, of);
     await v1.register(sourceRoutes, { service: services.sources, history, redaction });
     await v1.register(incidentRoutes, { service: services.incidents, history, redaction });
     await v1.register(claimRoutes, {

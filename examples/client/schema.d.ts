@@ -1438,7 +1438,8 @@ export interface components {
     Verification: {
       /** @enum {string} */
       status: 'verified' | 'discredited';
-      rationale: string;
+      /** @description Why the verifier ruled so; withheld (null) below contributor, as it often names a source */
+      rationale: string | null;
       /** @description The API key (or anonymous) that made the ruling */
       verified_by: string;
       /** Format: date-time */

@@ -29,6 +29,8 @@ type Json = Record<string, unknown>;
 export interface Redactor {
   /** A record (current or historical) as this viewer may see it. */
   record<T extends object>(type: ResourceType, record: T): T;
+  /** The cause of a derived change: a ruling's rationale is hidden from it as from the record. */
+  cause(type: ResourceType, cause: Json | null): Json | null;
   /** A history diff: the identifying fields' values are hidden too. */
   changes(
     type: ResourceType,
@@ -40,10 +42,18 @@ export interface Redactor {
 function isShielded(type: ResourceType, record: Json, protectedIds: Set<string>): boolean {
   if (type === 'source') return record.protected === true || protectedIds.has(record.id as string);
   if (type === 'claim') return protectedIds.has(record.source_id as string);
-  return false;
+  // A verifier's rationale often names a source, as a review note does: it is never shown below contributor.
+  return isRuling(record.verification);
 }
 
+const isRuling = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && 'rationale' in value;
+
+/** A ruling as a viewer below contributor sees it: status, who and when, but not why. */
+const withoutRationale = (value: unknown) => (isRuling(value) ? { ...value, rationale: null } : value);
+
 function hide(type: ResourceType, record: Json): Json {
+  if (type === 'incident') return { ...record, verification: withoutRationale(record.verification) };
   if (type === 'source') {
     const hidden: Json = { ...record, name: PROTECTED_NAME };
     for (const field of SOURCE_FIELDS) if (field in hidden) hidden[field] = null;
@@ -54,16 +64,26 @@ function hide(type: ResourceType, record: Json): Json {
   return hidden;
 }
 
-/** Gives the redactor for a request (bound to the database). */
-export type Redaction = (request: FastifyRequest) => Promise<Redactor | undefined>;
+/**
+ * Gives the redactor for a request (bound to the database). `of` names the only kind of record it will see, when
+ * that is incidents alone: they need no lookup of protected sources.
+ */
+export type Redaction = (request: FastifyRequest, of?: ResourceType) => Promise<Redactor | undefined>;
 
 /**
  * The redactor for a request, or undefined when its caller (contributor and above) may see everything. A source
  * counts as protected if it is protected now, so earlier versions from before it was protected are hidden too.
  */
-export async function redactorFor(request: FastifyRequest, db: Db): Promise<Redactor | undefined> {
+export async function redactorFor(
+  request: FastifyRequest,
+  db: Db,
+  of?: ResourceType,
+): Promise<Redactor | undefined> {
   if (seesProtected(request)) return undefined;
-  const rows = await db.select({ id: sources.id }).from(sources).where(eq(sources.protected, true));
+  const rows =
+    of === 'incident'
+      ? []
+      : await db.select({ id: sources.id }).from(sources).where(eq(sources.protected, true));
   const protectedIds = new Set(rows.map((r) => r.id));
   return {
     record(type, record) {
@@ -71,7 +91,18 @@ export async function redactorFor(request: FastifyRequest, db: Db): Promise<Reda
         isShielded(type, record as Json, protectedIds) ? hide(type, record as Json) : record
       ) as typeof record;
     },
+    cause(type, cause) {
+      return type === 'incident' && cause && 'rationale' in cause ? { ...cause, rationale: null } : cause;
+    },
     changes(type, state, changes) {
+      if (type === 'incident') {
+        const ruling = changes.verification;
+        if (!ruling) return changes;
+        return {
+          ...changes,
+          verification: { from: withoutRationale(ruling.from), to: withoutRationale(ruling.to) },
+        };
+      }
       if (!isShielded(type, state, protectedIds)) return changes;
       const fields: readonly string[] = type === 'source' ? ['name', ...SOURCE_FIELDS] : CLAIM_FIELDS;
       return Object.fromEntries(

@@ -5,7 +5,7 @@ import type { Page } from '../core/paging';
 import type { WriteOptions } from '../core/write';
 import { seesProtected, type Viewer } from './access';
 import { idParams, queryList, timestampInput } from './fields';
-import type { Redactor } from './redaction';
+import type { Redaction } from './redaction';
 import { idempotencyKeyHeader } from './idempotency';
 import {
   chooseFormat,
@@ -55,7 +55,7 @@ export interface CrudSpec<
   /** The record as it stood at a moment, from its history. */
   asOf: (id: string, at: Date) => Promise<z.output<I>>;
   /** The redactor of protected sources for a request's viewer (undefined: sees everything). */
-  redaction: (request: FastifyRequest) => Promise<Redactor | undefined>;
+  redaction: Redaction;
   /** Field-level rules beyond the route's access, e.g. only verifiers review claims; throws 401/403. */
   authorizeWrite?: (request: FastifyRequest, body: unknown, method: 'POST' | 'PATCH') => void;
   /** CSV columns and, for located records, GeoJSON features. */
@@ -103,9 +103,7 @@ export function resourceRoutes<
 >(spec: CrudSpec<I, C, P, Q, L>): ResourceRoutes {
   // Handlers here are generic over the resource, so the request parts are cast to the schemas' output types.
   const { resourceType, singular, plural, schemas, service, descriptions, representations } = spec;
-  // Incidents carry nothing that identifies a source, so they need no redaction (and no lookup for it).
-  const redactionFor = (request: FastifyRequest) =>
-    resourceType === 'incident' ? Promise.resolve(undefined) : spec.redaction(request);
+  const redactionFor = (request: FastifyRequest) => spec.redaction(request, resourceType);
   const lower = singular.toLowerCase();
   const a = /^[aeiou]/.test(lower) ? `an ${lower}` : `a ${lower}`;
   const formats = representations.feature ? FORMATS : FORMATS.filter((f) => f !== 'geojson');

@@ -56,15 +56,18 @@ function secretsOf(tag: string) {
     `${tag}statementword`,
     `${tag}translationword`,
   ];
+  // A verifier's rationale, which often names a source: withheld below contributor like a review note.
+  const rationale = `Ruled on the testimony collected by ${tag}rationaleword`;
   const markers = [
     ...words,
     source.independence_group,
+    `${tag}rationaleword`,
     `${tag}-witness.example.org`,
     `${tag}-claim.example.org`,
     `${tag}-archive.example.org`,
     claim.content_sha256,
   ];
-  return { source, claim, words, markers };
+  return { source, claim, words, markers, rationale };
 }
 const PROTECTED = secretsOf('zqx');
 const DELETED = secretsOf('ydw');
@@ -103,9 +106,17 @@ beforeAll(async () => {
     review_status: 'accepted',
   });
   await createClaim(t.http, incident.id, witness.id, { ...PROTECTED.claim, stance: 'contradicts' });
+  await t.http
+    .post(`/v1/incidents/${incident.id}/verification`)
+    .send({ status: 'verified', rationale: PROTECTED.rationale })
+    .expect(200);
 
   const deletedSource = await createSource(t.http, DELETED.source);
   const deletedIncident = await createIncident(t.http, { title: 'Abduction at a checkpoint' });
+  await t.http
+    .post(`/v1/incidents/${deletedIncident.id}/verification`)
+    .send({ status: 'discredited', rationale: DELETED.rationale })
+    .expect(200);
   const deletedClaim = await createClaim(t.http, deletedIncident.id, deletedSource.id, {
     ...DELETED.claim,
     review_status: 'accepted',

@@ -180,6 +180,34 @@ describe('POST /v1/incidents/{id}/verification', () => {
     });
   });
 
+  it('withholds the rationale below contributor: on the record, in its history and in the feed', async () => {
+    const { incident } = await corroboratedIncident();
+    await rule(incident.id, VERIFIED).expect(200);
+    await rule(incident.id, { status: 'auto', rationale: 'Withdrawn: the videos were re-dated.' }).expect(
+      200,
+    );
+    const verified = await rule(incident.id, VERIFIED).expect(200);
+    const reader = (await t.as('reader')).http;
+    const contributor = (await t.as('contributor')).http;
+
+    for (const viewer of [t.anonymous, reader]) {
+      const seen = (await viewer.get(`/v1/incidents/${incident.id}`).expect(200)).body;
+      expect(seen.verification).toEqual({ ...verified.body.verification, rationale: null });
+      const history = (await viewer.get(`/v1/incidents/${incident.id}/history`).expect(200)).body.data;
+      expect(JSON.stringify(history)).not.toMatch(/geolocated|re-dated/);
+      expect(history.at(-2).cause).toEqual({ verification: 'auto', rationale: null });
+      const feed = (await viewer.get('/v1/changes?limit=1000').expect(200)).text;
+      expect(feed).not.toMatch(/geolocated|re-dated/);
+    }
+    const seen = (await contributor.get(`/v1/incidents/${incident.id}`).expect(200)).body;
+    expect(seen.verification.rationale).toBe(VERIFIED.rationale);
+    const history = (await contributor.get(`/v1/incidents/${incident.id}/history`).expect(200)).body.data;
+    expect(history.at(-2).cause).toEqual({
+      verification: 'auto',
+      rationale: 'Withdrawn: the videos were re-dated.',
+    });
+  });
+
   it('records the ruling and its hand-back in the history with their cause', async () => {
     const { incident } = await corroboratedIncident();
 

@@ -117,7 +117,7 @@ function exportRoute<T extends object>(
       const { format: _format, fields, hxl, csv_raw: csvRawGiven, ...filters } = query;
       const csvRaw = csvRawOf(format, csvRawGiven);
       const extension = { json: 'json', ndjson: 'ndjson', csv: 'csv', geojson: 'geojson' }[format];
-      const redactor = spec.resourceType === 'incident' ? undefined : await redaction(request);
+      const redactor = await redaction(request, spec.resourceType);
       const viewer = { seesProtected: seesProtected(request) };
       const send = (stream: Readable) =>
         reply
@@ -175,7 +175,7 @@ export async function exportRoutes(
         sql: (query, format, fields, csvColumns) =>
           services.incidents.exportQuery(
             query as Parameters<IncidentService['exportQuery']>[0],
-            incidentExportColumns(format, fields, csvColumns),
+            incidentExportColumns(format, fields, csvColumns, query.seesProtected),
           ),
       },
       redaction,

@@ -43,13 +43,13 @@ export function historyRoute({
         (request.params as { id: string }).id,
         request.query as { limit: number; cursor?: string },
       );
-      // Incidents carry nothing that identifies a source, so they need no redaction (and no lookup for it).
-      const redactor = resourceType === 'incident' ? undefined : await redaction(request);
+      const redactor = await redaction(request, resourceType);
       const entries = redactor
         ? data.map((e) => ({
             ...e,
             state: redactor.record(resourceType, e.state),
             changes: redactor.changes(resourceType, e.state, e.changes),
+            cause: redactor.cause(resourceType, e.cause),
           }))
         : data;
       return sendPage(request, reply, { data: entries, nextCursor });

@@ -16,6 +16,12 @@ const iso = (column: string) =>
 
 const column = (name: string) => sql.raw(`incidents.${name}`);
 
+/** A verifier's ruling; its rationale only for a viewer who may see it (contributor and above). */
+const ruling = (withRationale: boolean) =>
+  sql.raw(
+    `CASE WHEN incidents.verification_status IS NULL THEN NULL ELSE (SELECT row_to_json(v) FROM (SELECT incidents.verification_status AS status, ${withRationale ? "coalesce(incidents.verification_rationale, '')" : 'NULL::text'} AS rationale, coalesce(incidents.verified_by, 'anonymous') AS verified_by, to_char(incidents.verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS verified_at) v) END`,
+  );
+
 /** The JSON value of each field of the representation, in the order `toIncidentDto` writes them. */
 const JSON_FIELDS: Record<keyof IncidentDto & string, SQL> = {
   id: column('id'),
@@ -43,9 +49,7 @@ const JSON_FIELDS: Record<keyof IncidentDto & string, SQL> = {
   external_ids: column('external_ids'),
   status: column('status'),
   casualties: column('casualties'),
-  verification: sql.raw(
-    `CASE WHEN incidents.verification_status IS NULL THEN NULL ELSE (SELECT row_to_json(v) FROM (SELECT incidents.verification_status AS status, coalesce(incidents.verification_rationale, '') AS rationale, coalesce(incidents.verified_by, 'anonymous') AS verified_by, to_char(incidents.verified_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS verified_at) v) END`,
-  ),
+  verification: ruling(true),
   created_at: iso('created_at'),
   updated_at: iso('updated_at'),
   version: column('version'),
@@ -62,10 +66,11 @@ function selectedFields(fields: readonly string[] | undefined): string[] {
 const identifier = (name: string) => sql.raw(`"${name.replace(/"/g, '""')}"`);
 
 /** A lateral row `r` with one column per selected field, which row_to_json turns into the record's object. */
-function recordRow(fields: readonly string[] | undefined): SQL {
+function recordRow(fields: readonly string[] | undefined, withRationale: boolean): SQL {
   const names = selectedFields(fields);
   const columns = names.map(
-    (name) => sql`${JSON_FIELDS[name as keyof typeof JSON_FIELDS]} AS ${identifier(name)}`,
+    (name) =>
+      sql`${name === 'verification' ? ruling(withRationale) : JSON_FIELDS[name as keyof typeof JSON_FIELDS]} AS ${identifier(name)}`,
   );
   return sql`(SELECT ${sql.join(columns, sql`, `)}) r`;
 }
@@ -111,6 +116,7 @@ export function incidentExportColumns(
   format: Format,
   fields: readonly string[] | undefined,
   csvColumns: readonly string[],
+  withRationale: boolean,
 ): { select: SQL; lateral?: SQL } {
   if (format === 'csv') {
     return {
@@ -125,8 +131,8 @@ export function incidentExportColumns(
       select: sql.raw(
         `(SELECT row_to_json(f)::text FROM (SELECT 'Feature' AS type, incidents.id, CASE WHEN incidents.latitude IS NULL OR incidents.longitude IS NULL THEN NULL ELSE json_build_object('type', 'Point', 'coordinates', json_build_array(incidents.longitude, incidents.latitude)) END AS geometry, r AS properties) f)`,
       ),
-      lateral: recordRow(fields),
+      lateral: recordRow(fields, withRationale),
     };
   }
-  return { select: sql`row_to_json(r)::text`, lateral: recordRow(fields) };
+  return { select: sql`row_to_json(r)::text`, lateral: recordRow(fields, withRationale) };
 }

@@ -180,7 +180,10 @@ export const casualtiesSchema = z
 export const verificationSchema = z
   .object({
     status: z.enum(['verified', 'discredited']),
-    rationale: z.string(),
+    rationale: z
+      .string()
+      .nullable()
+      .describe('Why the verifier ruled so; withheld (null) below contributor, as it often names a source'),
     verified_by: z.string().describe('The API key (or anonymous) that made the ruling'),
     verified_at: z.iso.datetime(),
   })
