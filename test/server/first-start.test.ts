@@ -13,6 +13,9 @@ import { startServerProcess, type ServerProcess } from '../faults/server-process
  * server's API or says to stop it.
  */
 
+// Each test starts real server processes (the first one creates the embedded database): minutes on a busy machine.
+jest.setTimeout(300_000);
+
 const KEY = /cbk_[A-Za-z0-9_-]{43}/g;
 const ROOT = path.resolve(__dirname, '../..');
 
