@@ -13,9 +13,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j|cj|mj)s$': swc },
   // A few dependencies ship ESM only; swc turns them into CommonJS for jest.
-  transformIgnorePatterns: [
-    '/node_modules/(?!(cookie|content-disposition|@electric-sql/pglite|@scalar|github-slugger)/)',
-  ],
+  transformIgnorePatterns: ['/node_modules/(?!(@electric-sql/pglite|@scalar|github-slugger)/)'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 60_000,

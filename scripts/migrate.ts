@@ -1,10 +1,10 @@
 /** Applies pending migrations to the configured database (DATABASE_URL, or PGlite in DATA_DIR) and exits. */
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/db/client';
+import { openDatabase, startupFailure } from '../src/db/client';
 
 async function main() {
   const config = loadConfig();
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, 'npm run migrate');
   try {
     await database.migrate();
     console.log(`migrations applied (${database.driver})`);
@@ -14,6 +14,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(startupFailure(err, process.env) ?? (err instanceof Error ? err.message : err));
   process.exit(1);
 });

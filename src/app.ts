@@ -9,11 +9,13 @@ import { registerErrorHandling, sendProblem, toProblem } from './http/error-hand
 import { registerOpenApi } from './http/openapi';
 import { problemType, statusTitle } from './http/problems';
 import { registerIdempotency } from './http/idempotency';
+import { registerStrictQueries } from './http/strict-query';
 import { claimRoutes } from './modules/claims/claim-routes';
 import { exportRoutes } from './modules/exports/export-routes';
 import { changeFeedRoutes } from './modules/history/history-routes';
 import { statsRoutes } from './modules/stats/stats-routes';
 import { healthRoutes } from './modules/health/health-routes';
+import { homeRoutes } from './modules/home/home-routes';
 import { importRoutes } from './modules/imports/import-routes';
 import { incidentRoutes } from './modules/incidents/incident-routes';
 import { sourceRoutes } from './modules/sources/source-routes';
@@ -136,6 +138,7 @@ export async function buildApp({ config, database, logger, verifyResponses = fal
     }
   });
 
+  registerStrictQueries(app);
   app.setValidatorCompiler(validatorCompiler);
   // Under test every response is also checked against its zod schema (see createSerializerCompiler).
   app.setSerializerCompiler(createSerializerCompiler({ verify: verifyResponses }));
@@ -210,6 +213,7 @@ export async function buildApp({ config, database, logger, verifyResponses = fal
       'RateLimit-Limit',
       'RateLimit-Remaining',
       'RateLimit-Reset',
+      'X-Total-Count',
     ],
     maxAge: 600,
   });
@@ -250,6 +254,7 @@ export async function buildApp({ config, database, logger, verifyResponses = fal
 
   registerAuthFailures(app);
 
+  await app.register(homeRoutes);
   await app.register(healthRoutes, { database });
   // The API proper; each feature names its routes' URLs under /v1.
   await app.register(async (v1) => {

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+  '/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What this service is, with links to its docs and data
+     * @description An HTML page for people (the default, and what browsers get); JSON with the same links when Accept asks for application/json.
+     */
+    get: operations['getHome'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/healthz': {
     parameters: {
       query?: never;
@@ -462,7 +482,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    /** @description A new claim. The server owns id, version and timestamps; incident_id and source_id cannot change later. */
+    /**
+     * @description A new claim. The server owns id, version and timestamps; incident_id and source_id cannot change later.
+     * @example {
+     *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *       "stance": "supports",
+     *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+     *       "language": "en",
+     *       "published_at": "2025-03-07T18:00:00.000Z",
+     *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+     *       "killed": 40,
+     *       "killed_civilians": 40,
+     *       "figures_are_minimum": false,
+     *       "credibility": 2
+     *     }
+     */
     ClaimCreateInput: {
       /**
        * Format: uuid
@@ -520,7 +555,13 @@ export interface components {
       review_status?: 'pending' | 'accepted' | 'rejected';
       review_note?: string | null;
     };
-    /** @description The fields to change, including a review (review_status, review_note, verifier role); null clears an optional field. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review. */
+    /**
+     * @description The fields to change, including a review (review_status, review_note, verifier role); null clears an optional field. Reviewed claims stay reviewed: when a caller below verifier changes what an accepted or rejected claim’s review vouched for (its figures, figures_are_minimum, stance, credibility, published_at, source or incident), the claim goes back to pending, with a review_note naming what changed (the earlier note stays in the history), and stops counting until a verifier accepts it again; a verifier’s own edit keeps the review.
+     * @example {
+     *       "review_status": "accepted",
+     *       "review_note": "Matches the victims’ list published the same day."
+     *     }
+     */
     ClaimPatchInput: {
       /**
        * @description Whether the source supports or contradicts the incident as recorded
@@ -575,7 +616,41 @@ export interface components {
       /** @description The record id in that system */
       id: string;
     };
-    /** @description A new incident. The server owns id, ref, status, casualties, version and timestamps. */
+    /**
+     * @description A new incident. The server owns id, ref, status, casualties, version and timestamps.
+     * @example {
+     *       "title": "Mass killing of civilians in al-Mukhtariya",
+     *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *       "category": "violence_against_civilians",
+     *       "subcategory": "mass_killing",
+     *       "occurred_from": "2025-03-06",
+     *       "occurred_to": "2025-03-07",
+     *       "date_precision": "day",
+     *       "country": "SYR",
+     *       "admin1": "Latakia",
+     *       "admin2": "Latakia",
+     *       "place": "al-Mukhtariya",
+     *       "latitude": 35.6017,
+     *       "longitude": 35.8861,
+     *       "geo_precision": "near",
+     *       "actors": [
+     *         {
+     *           "name": "Civilians",
+     *           "role": "target"
+     *         }
+     *       ],
+     *       "tags": [
+     *         "coastal-violence-2025"
+     *       ],
+     *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *       "external_ids": [
+     *         {
+     *           "system": "acled",
+     *           "id": "SYR110002"
+     *         }
+     *       ]
+     *     }
+     */
     IncidentCreateInput: {
       title: string;
       summary?: string | null;
@@ -637,7 +712,16 @@ export interface components {
       /** @default [] */
       external_ids?: components['schemas']['ExternalIdInput'][];
     };
-    /** @description The fields to change; lists given replace the stored list. */
+    /**
+     * @description The fields to change; lists given replace the stored list.
+     * @example {
+     *       "summary": "About 40 civilians, women among them, executed together in the village; videos show the bodies.",
+     *       "tags": [
+     *         "coastal-violence-2025",
+     *         "women-targeted"
+     *       ]
+     *     }
+     */
     IncidentPatchInput: {
       title?: string;
       summary?: string | null;
@@ -695,6 +779,12 @@ export interface components {
       parent_id?: string | null;
       external_ids?: components['schemas']['ExternalIdInput'][];
     };
+    /**
+     * @example {
+     *       "status": "verified",
+     *       "rationale": "Names of 38 victims matched against the monitor’s list and two survivors’ testimony."
+     *     }
+     */
     VerificationRequestInput: {
       /**
        * @description verified or discredited override the rules; auto hands the status back to them
@@ -704,7 +794,21 @@ export interface components {
       /** @description Why: required, kept in the history */
       rationale: string;
     };
-    /** @description A new source; fields the server owns (id, version, timestamps) are rejected. */
+    /**
+     * @description A new source; fields the server owns (id, version, timestamps) are rejected.
+     * @example {
+     *       "name": "Syrian Network for Human Rights",
+     *       "acronym": "SNHR",
+     *       "kind": "monitor",
+     *       "url": "https://snhr.org/",
+     *       "country": "SYR",
+     *       "independence_group": "snhr",
+     *       "reliability": "B",
+     *       "party_to_conflict": false,
+     *       "protected": false,
+     *       "notes": "Independent monitor documenting casualties in Syria since 2011."
+     *     }
+     */
     SourceCreateInput: {
       name: string;
       acronym?: string | null;
@@ -739,7 +843,13 @@ export interface components {
       protected?: boolean;
       notes?: string | null;
     };
-    /** @description The fields to change; null clears an optional field. */
+    /**
+     * @description The fields to change; null clears an optional field.
+     * @example {
+     *       "reliability": "A",
+     *       "notes": "Independent monitor; its lists name each victim."
+     *     }
+     */
     SourcePatchInput: {
       name?: string;
       acronym?: string | null;
@@ -772,6 +882,12 @@ export interface components {
       protected?: boolean;
       notes?: string | null;
     };
+    /**
+     * @example {
+     *       "name": "Review desk",
+     *       "role": "verifier"
+     *     }
+     */
     ApiKeyCreateInput: {
       /** @description Who or what uses the key, e.g. a partner */
       name: string;
@@ -781,6 +897,22 @@ export interface components {
        */
       role: 'reader' | 'contributor' | 'verifier' | 'admin';
     };
+    /**
+     * @example {
+     *       "type": "/problems/validation",
+     *       "title": "Invalid request",
+     *       "status": 400,
+     *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+     *       "instance": "/v1/incidents",
+     *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+     *       "errors": [
+     *         {
+     *           "path": "query.contry",
+     *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+     *         }
+     *       ]
+     *     }
+     */
     Problem: {
       /** @description URI reference identifying the problem type */
       type: string;
@@ -828,6 +960,182 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "version": 1,
+     *           "action": "create",
+     *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+     *           "changed_at": "2025-03-07T18:20:00.000Z",
+     *           "changes": {
+     *             "title": {
+     *               "from": null,
+     *               "to": "Mass killing of civilians in al-Mukhtariya"
+     *             },
+     *             "status": {
+     *               "from": null,
+     *               "to": "unverified"
+     *             }
+     *           },
+     *           "cause": null,
+     *           "state": {
+     *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *             "ref": "SYR-2025-000003",
+     *             "title": "Mass killing of civilians in al-Mukhtariya",
+     *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *             "category": "violence_against_civilians",
+     *             "subcategory": "mass_killing",
+     *             "occurred_from": "2025-03-06",
+     *             "occurred_to": "2025-03-07",
+     *             "date_precision": "day",
+     *             "country": "SYR",
+     *             "admin1": "Latakia",
+     *             "admin2": "Latakia",
+     *             "place": "al-Mukhtariya",
+     *             "latitude": 35.6017,
+     *             "longitude": 35.8861,
+     *             "geo_precision": "near",
+     *             "actors": [
+     *               {
+     *                 "name": "Civilians",
+     *                 "role": "target"
+     *               }
+     *             ],
+     *             "tags": [
+     *               "coastal-violence-2025"
+     *             ],
+     *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *             "external_ids": [
+     *               {
+     *                 "system": "acled",
+     *                 "id": "SYR110002"
+     *               }
+     *             ],
+     *             "admin3": null,
+     *             "duplicate_of": null,
+     *             "status": "unverified",
+     *             "verification": null,
+     *             "casualties": {
+     *               "method": "ranked-source/1",
+     *               "killed": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_civilians": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_combatants": null,
+     *               "injured": null,
+     *               "detained": null,
+     *               "missing": null
+     *             },
+     *             "created_at": "2025-03-07T18:20:00.000Z",
+     *             "updated_at": "2025-03-07T18:20:00.000Z",
+     *             "version": 1,
+     *             "deleted_at": null
+     *           }
+     *         },
+     *         {
+     *           "version": 3,
+     *           "action": "update",
+     *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a62",
+     *           "changed_at": "2025-03-08T09:15:00.000Z",
+     *           "changes": {
+     *             "status": {
+     *               "from": "unverified",
+     *               "to": "corroborated"
+     *             }
+     *           },
+     *           "cause": {
+     *             "reason": "claim reviewed",
+     *             "claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b507"
+     *           },
+     *           "state": {
+     *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *             "ref": "SYR-2025-000003",
+     *             "title": "Mass killing of civilians in al-Mukhtariya",
+     *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *             "category": "violence_against_civilians",
+     *             "subcategory": "mass_killing",
+     *             "occurred_from": "2025-03-06",
+     *             "occurred_to": "2025-03-07",
+     *             "date_precision": "day",
+     *             "country": "SYR",
+     *             "admin1": "Latakia",
+     *             "admin2": "Latakia",
+     *             "place": "al-Mukhtariya",
+     *             "latitude": 35.6017,
+     *             "longitude": 35.8861,
+     *             "geo_precision": "near",
+     *             "actors": [
+     *               {
+     *                 "name": "Civilians",
+     *                 "role": "target"
+     *               }
+     *             ],
+     *             "tags": [
+     *               "coastal-violence-2025"
+     *             ],
+     *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *             "external_ids": [
+     *               {
+     *                 "system": "acled",
+     *                 "id": "SYR110002"
+     *               }
+     *             ],
+     *             "admin3": null,
+     *             "duplicate_of": null,
+     *             "status": "corroborated",
+     *             "verification": null,
+     *             "casualties": {
+     *               "method": "ranked-source/1",
+     *               "killed": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_civilians": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_combatants": null,
+     *               "injured": null,
+     *               "detained": null,
+     *               "missing": null
+     *             },
+     *             "created_at": "2025-03-07T18:20:00.000Z",
+     *             "updated_at": "2025-03-08T09:15:00.000Z",
+     *             "version": 3,
+     *             "deleted_at": null
+     *           }
+     *         }
+     *       ],
+     *       "next_cursor": null
+     *     }
+     */
     HistoryPage: {
       data: components['schemas']['HistoryEntry'][];
       next_cursor: string | null;
@@ -853,11 +1161,149 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "cursor": "41",
+     *           "resource_type": "source",
+     *           "resource_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *           "version": 1,
+     *           "action": "create",
+     *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *           "changed_at": "2025-03-07T18:20:00.000Z",
+     *           "state": {
+     *             "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *             "name": "Syrian Network for Human Rights",
+     *             "acronym": "SNHR",
+     *             "kind": "monitor",
+     *             "url": "https://snhr.org/",
+     *             "country": "SYR",
+     *             "independence_group": "snhr",
+     *             "reliability": "B",
+     *             "party_to_conflict": false,
+     *             "protected": false,
+     *             "notes": "Independent monitor documenting casualties in Syria since 2011.",
+     *             "created_at": "2025-03-07T18:20:00.000Z",
+     *             "updated_at": "2025-03-07T18:20:00.000Z",
+     *             "version": 1,
+     *             "deleted_at": null
+     *           }
+     *         },
+     *         {
+     *           "cursor": "42",
+     *           "resource_type": "incident",
+     *           "resource_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *           "version": 3,
+     *           "action": "update",
+     *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *           "changed_at": "2025-03-08T09:15:00.000Z",
+     *           "state": {
+     *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *             "ref": "SYR-2025-000003",
+     *             "title": "Mass killing of civilians in al-Mukhtariya",
+     *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *             "category": "violence_against_civilians",
+     *             "subcategory": "mass_killing",
+     *             "occurred_from": "2025-03-06",
+     *             "occurred_to": "2025-03-07",
+     *             "date_precision": "day",
+     *             "country": "SYR",
+     *             "admin1": "Latakia",
+     *             "admin2": "Latakia",
+     *             "place": "al-Mukhtariya",
+     *             "latitude": 35.6017,
+     *             "longitude": 35.8861,
+     *             "geo_precision": "near",
+     *             "actors": [
+     *               {
+     *                 "name": "Civilians",
+     *                 "role": "target"
+     *               }
+     *             ],
+     *             "tags": [
+     *               "coastal-violence-2025"
+     *             ],
+     *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *             "external_ids": [
+     *               {
+     *                 "system": "acled",
+     *                 "id": "SYR110002"
+     *               }
+     *             ],
+     *             "admin3": null,
+     *             "duplicate_of": null,
+     *             "status": "corroborated",
+     *             "verification": null,
+     *             "casualties": {
+     *               "method": "ranked-source/1",
+     *               "killed": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_civilians": {
+     *                 "low": 40,
+     *                 "best": 40,
+     *                 "high": 40,
+     *                 "claims": 1,
+     *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *               },
+     *               "killed_combatants": null,
+     *               "injured": null,
+     *               "detained": null,
+     *               "missing": null
+     *             },
+     *             "created_at": "2025-03-07T18:20:00.000Z",
+     *             "updated_at": "2025-03-08T09:15:00.000Z",
+     *             "version": 3,
+     *             "deleted_at": null
+     *           }
+     *         }
+     *       ],
+     *       "next_cursor": "42"
+     *     }
+     */
     ChangeFeed: {
       data: components['schemas']['Change'][];
       /** @description Pass as `after` to continue; unchanged when there is nothing new yet, so a client can poll with it */
       next_cursor: string;
     };
+    /**
+     * @example {
+     *       "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *       "stance": "supports",
+     *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+     *       "language": "en",
+     *       "published_at": "2025-03-07T18:00:00.000Z",
+     *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+     *       "killed": 40,
+     *       "killed_civilians": 40,
+     *       "figures_are_minimum": false,
+     *       "credibility": 2,
+     *       "translation": null,
+     *       "archived_url": null,
+     *       "content_sha256": null,
+     *       "killed_combatants": null,
+     *       "injured": null,
+     *       "detained": null,
+     *       "missing": null,
+     *       "review_status": "accepted",
+     *       "review_note": "Matches the victims’ list published the same day.",
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "updated_at": "2025-03-08T09:15:00.000Z",
+     *       "version": 2,
+     *       "deleted_at": null
+     *     }
+     */
     Claim: {
       /** Format: uuid */
       id: string;
@@ -909,10 +1355,46 @@ export interface components {
       /** @description Set when the record was (soft-)deleted */
       deleted_at: string | null;
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *           "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *           "stance": "supports",
+     *           "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+     *           "language": "en",
+     *           "published_at": "2025-03-07T18:00:00.000Z",
+     *           "url": "https://snhr.org/blog/2025/03/07/latakia/",
+     *           "killed": 40,
+     *           "killed_civilians": 40,
+     *           "figures_are_minimum": false,
+     *           "credibility": 2,
+     *           "translation": null,
+     *           "archived_url": null,
+     *           "content_sha256": null,
+     *           "killed_combatants": null,
+     *           "injured": null,
+     *           "detained": null,
+     *           "missing": null,
+     *           "review_status": "accepted",
+     *           "review_note": "Matches the victims’ list published the same day.",
+     *           "created_at": "2025-03-07T18:20:00.000Z",
+     *           "updated_at": "2025-03-08T09:15:00.000Z",
+     *           "version": 2,
+     *           "deleted_at": null
+     *         }
+     *       ],
+     *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+     *     }
+     */
     ClaimPage: {
       data: components['schemas']['Claim'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
+      /** @description With count=true: how many records the filters select, on every page */
+      total?: number;
     };
     Actor: {
       name: string;
@@ -963,6 +1445,75 @@ export interface components {
       /** Format: date-time */
       verified_at: string;
     };
+    /**
+     * @example {
+     *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *       "ref": "SYR-2025-000003",
+     *       "title": "Mass killing of civilians in al-Mukhtariya",
+     *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *       "category": "violence_against_civilians",
+     *       "subcategory": "mass_killing",
+     *       "occurred_from": "2025-03-06",
+     *       "occurred_to": "2025-03-07",
+     *       "date_precision": "day",
+     *       "country": "SYR",
+     *       "admin1": "Latakia",
+     *       "admin2": "Latakia",
+     *       "place": "al-Mukhtariya",
+     *       "latitude": 35.6017,
+     *       "longitude": 35.8861,
+     *       "geo_precision": "near",
+     *       "actors": [
+     *         {
+     *           "name": "Civilians",
+     *           "role": "target"
+     *         }
+     *       ],
+     *       "tags": [
+     *         "coastal-violence-2025"
+     *       ],
+     *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *       "external_ids": [
+     *         {
+     *           "system": "acled",
+     *           "id": "SYR110002"
+     *         }
+     *       ],
+     *       "admin3": null,
+     *       "duplicate_of": null,
+     *       "status": "corroborated",
+     *       "verification": null,
+     *       "casualties": {
+     *         "method": "ranked-source/1",
+     *         "killed": {
+     *           "low": 40,
+     *           "best": 40,
+     *           "high": 40,
+     *           "claims": 1,
+     *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *         },
+     *         "killed_civilians": {
+     *           "low": 40,
+     *           "best": 40,
+     *           "high": 40,
+     *           "claims": 1,
+     *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *         },
+     *         "killed_combatants": null,
+     *         "injured": null,
+     *         "detained": null,
+     *         "missing": null
+     *       },
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "updated_at": "2025-03-08T09:15:00.000Z",
+     *       "version": 3,
+     *       "deleted_at": null
+     *     }
+     */
     Incident: {
       /** Format: uuid */
       id: string;
@@ -1029,11 +1580,106 @@ export interface components {
       /** @description Set when the record was (soft-)deleted */
       deleted_at: string | null;
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+     *           "ref": "SYR-2025-000003",
+     *           "title": "Mass killing of civilians in al-Mukhtariya",
+     *           "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+     *           "category": "violence_against_civilians",
+     *           "subcategory": "mass_killing",
+     *           "occurred_from": "2025-03-06",
+     *           "occurred_to": "2025-03-07",
+     *           "date_precision": "day",
+     *           "country": "SYR",
+     *           "admin1": "Latakia",
+     *           "admin2": "Latakia",
+     *           "place": "al-Mukhtariya",
+     *           "latitude": 35.6017,
+     *           "longitude": 35.8861,
+     *           "geo_precision": "near",
+     *           "actors": [
+     *             {
+     *               "name": "Civilians",
+     *               "role": "target"
+     *             }
+     *           ],
+     *           "tags": [
+     *             "coastal-violence-2025"
+     *           ],
+     *           "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+     *           "external_ids": [
+     *             {
+     *               "system": "acled",
+     *               "id": "SYR110002"
+     *             }
+     *           ],
+     *           "admin3": null,
+     *           "duplicate_of": null,
+     *           "status": "corroborated",
+     *           "verification": null,
+     *           "casualties": {
+     *             "method": "ranked-source/1",
+     *             "killed": {
+     *               "low": 40,
+     *               "best": 40,
+     *               "high": 40,
+     *               "claims": 1,
+     *               "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *               "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *               "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *             },
+     *             "killed_civilians": {
+     *               "low": 40,
+     *               "best": 40,
+     *               "high": 40,
+     *               "claims": 1,
+     *               "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *               "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+     *               "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+     *             },
+     *             "killed_combatants": null,
+     *             "injured": null,
+     *             "detained": null,
+     *             "missing": null
+     *           },
+     *           "created_at": "2025-03-07T18:20:00.000Z",
+     *           "updated_at": "2025-03-08T09:15:00.000Z",
+     *           "version": 3,
+     *           "deleted_at": null
+     *         }
+     *       ],
+     *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+     *     }
+     */
     IncidentPage: {
       data: components['schemas']['Incident'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
+      /** @description With count=true: how many records the filters select, on every page */
+      total?: number;
     };
+    /**
+     * @example {
+     *       "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *       "name": "Syrian Network for Human Rights",
+     *       "acronym": "SNHR",
+     *       "kind": "monitor",
+     *       "url": "https://snhr.org/",
+     *       "country": "SYR",
+     *       "independence_group": "snhr",
+     *       "reliability": "B",
+     *       "party_to_conflict": false,
+     *       "protected": false,
+     *       "notes": "Independent monitor documenting casualties in Syria since 2011.",
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "updated_at": "2025-03-07T18:20:00.000Z",
+     *       "version": 1,
+     *       "deleted_at": null
+     *     }
+     */
     Source: {
       /** Format: uuid */
       id: string;
@@ -1076,11 +1722,80 @@ export interface components {
       /** @description Set when the record was (soft-)deleted */
       deleted_at: string | null;
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+     *           "name": "Syrian Network for Human Rights",
+     *           "acronym": "SNHR",
+     *           "kind": "monitor",
+     *           "url": "https://snhr.org/",
+     *           "country": "SYR",
+     *           "independence_group": "snhr",
+     *           "reliability": "B",
+     *           "party_to_conflict": false,
+     *           "protected": false,
+     *           "notes": "Independent monitor documenting casualties in Syria since 2011.",
+     *           "created_at": "2025-03-07T18:20:00.000Z",
+     *           "updated_at": "2025-03-07T18:20:00.000Z",
+     *           "version": 1,
+     *           "deleted_at": null
+     *         }
+     *       ],
+     *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+     *     }
+     */
     SourcePage: {
       data: components['schemas']['Source'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
+      /** @description With count=true: how many records the filters select, on every page */
+      total?: number;
     };
+    /**
+     * @example {
+     *       "group_by": "month",
+     *       "data": [
+     *         {
+     *           "key": "2025-03",
+     *           "incidents": 3,
+     *           "casualties": {
+     *             "killed": {
+     *               "low": 405,
+     *               "best": 405,
+     *               "high": 405
+     *             },
+     *             "killed_civilians": {
+     *               "low": 305,
+     *               "best": 305,
+     *               "high": 305
+     *             },
+     *             "killed_combatants": {
+     *               "low": 100,
+     *               "best": 100,
+     *               "high": 100
+     *             },
+     *             "injured": {
+     *               "low": 0,
+     *               "best": 0,
+     *               "high": 0
+     *             },
+     *             "detained": {
+     *               "low": 0,
+     *               "best": 0,
+     *               "high": 0
+     *             },
+     *             "missing": {
+     *               "low": 0,
+     *               "best": 0,
+     *               "high": 0
+     *             }
+     *           }
+     *         }
+     *       ]
+     *     }
+     */
     IncidentStats: {
       /** @enum {string} */
       group_by: 'month' | 'week' | 'year' | 'country' | 'admin1' | 'category' | 'subcategory' | 'status';
@@ -1123,9 +1838,79 @@ export interface components {
         };
       }[];
     };
+    /**
+     * @example {
+     *       "status": "ok"
+     *     }
+     */
     Health: {
       /** @constant */
       status: 'ok';
+    };
+    /**
+     * @example {
+     *       "name": "Corroborate API",
+     *       "version": "0.1.0",
+     *       "summary": "A verified-incident database: incidents, the sources that report them, and the claims each source makes.",
+     *       "links": [
+     *         {
+     *           "rel": "docs",
+     *           "href": "/docs",
+     *           "title": "Interactive documentation: every operation, with examples"
+     *         },
+     *         {
+     *           "rel": "openapi",
+     *           "href": "/openapi.json",
+     *           "title": "The OpenAPI 3.1 document, for generating clients"
+     *         },
+     *         {
+     *           "rel": "health",
+     *           "href": "/healthz",
+     *           "title": "Liveness: the process is up"
+     *         },
+     *         {
+     *           "rel": "readiness",
+     *           "href": "/readyz",
+     *           "title": "Readiness: the database answers"
+     *         },
+     *         {
+     *           "rel": "incidents",
+     *           "href": "/v1/incidents",
+     *           "title": "Incidents, with their status and casualty estimates"
+     *         },
+     *         {
+     *           "rel": "sources",
+     *           "href": "/v1/sources",
+     *           "title": "Sources: who speaks"
+     *         },
+     *         {
+     *           "rel": "claims",
+     *           "href": "/v1/claims",
+     *           "title": "Claims: what each source says about each incident"
+     *         },
+     *         {
+     *           "rel": "stats",
+     *           "href": "/v1/stats/incidents?group_by=month",
+     *           "title": "Incidents and casualties by month"
+     *         },
+     *         {
+     *           "rel": "changes",
+     *           "href": "/v1/changes",
+     *           "title": "Every change, in commit order, for mirroring"
+     *         }
+     *       ]
+     *     }
+     */
+    Home: {
+      name: string;
+      version: string;
+      summary: string;
+      links: {
+        rel: string;
+        /** @description Relative to this server */
+        href: string;
+        title: string;
+      }[];
     };
     ImportRow: {
       /** @description The record’s number in the file: 1 is the first record after the CSV header, or the first line */
@@ -1154,6 +1939,45 @@ export interface components {
       unchanged: number;
       rejected: number;
     };
+    /**
+     * @example {
+     *       "format": "acled_csv",
+     *       "dry_run": false,
+     *       "summary": {
+     *         "rows": 2,
+     *         "created": 1,
+     *         "updated": 0,
+     *         "unchanged": 0,
+     *         "rejected": 1
+     *       },
+     *       "rows": [
+     *         {
+     *           "row": 1,
+     *           "external_id": {
+     *             "system": "acled",
+     *             "id": "SYR110002"
+     *           },
+     *           "outcome": "created",
+     *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503"
+     *         },
+     *         {
+     *           "row": 2,
+     *           "external_id": {
+     *             "system": "acled",
+     *             "id": "SYR110003"
+     *           },
+     *           "outcome": "rejected",
+     *           "incident_id": null,
+     *           "errors": [
+     *             {
+     *               "path": "event_date",
+     *               "message": "must be a date, YYYY-MM-DD"
+     *             }
+     *           ]
+     *         }
+     *       ]
+     *     }
+     */
     ImportReport: {
       /** @enum {string} */
       format: 'acled_csv' | 'ucdp_ged_csv' | 'ndjson' | 'csv';
@@ -1162,6 +1986,18 @@ export interface components {
       /** @description One entry per record, in file order */
       rows: components['schemas']['ImportRow'][];
     };
+    /**
+     * @example {
+     *       "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *       "name": "Review desk",
+     *       "role": "verifier",
+     *       "prefix": "cbk_Hbw6OYFQ",
+     *       "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "last_used_at": "2025-03-08T09:15:00.000Z",
+     *       "revoked_at": null
+     *     }
+     */
     ApiKey: {
       /** Format: uuid */
       id: string;
@@ -1178,6 +2014,19 @@ export interface components {
       last_used_at: string | null;
       revoked_at: string | null;
     };
+    /**
+     * @example {
+     *       "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *       "name": "Review desk",
+     *       "role": "verifier",
+     *       "prefix": "cbk_Hbw6OYFQ",
+     *       "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *       "created_at": "2025-03-07T18:20:00.000Z",
+     *       "last_used_at": null,
+     *       "revoked_at": null,
+     *       "secret": "cbk_Hbw6OYFQx2VJ0aQk7mZp3RtY9sLc1WdE5uGhNf8KbTo"
+     *     }
+     */
     ApiKeyCreated: {
       /** Format: uuid */
       id: string;
@@ -1196,11 +2045,36 @@ export interface components {
       /** @description The key itself: shown only in this response, store it now. null in a replay of the same Idempotency-Key: the secret is never stored. */
       secret: string | null;
     };
+    /**
+     * @example {
+     *       "data": [
+     *         {
+     *           "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+     *           "name": "Review desk",
+     *           "role": "verifier",
+     *           "prefix": "cbk_Hbw6OYFQ",
+     *           "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+     *           "created_at": "2025-03-07T18:20:00.000Z",
+     *           "last_used_at": "2025-03-08T09:15:00.000Z",
+     *           "revoked_at": null
+     *         }
+     *       ],
+     *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+     *     }
+     */
     ApiKeyPage: {
       data: components['schemas']['ApiKey'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
       next_cursor: string | null;
+      /** @description With count=true: how many records the filters select, on every page */
+      total?: number;
     };
+    /**
+     * @example {
+     *       "status": "ok",
+     *       "database": "postgres"
+     *     }
+     */
     Readiness: {
       /** @constant */
       status: 'ok';
@@ -1216,6 +2090,232 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  getHome: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The landing page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example <!doctype html>
+           *     <html lang="en">
+           *     <head>
+           *     <meta charset="utf-8">
+           *     <meta name="viewport" content="width=device-width, initial-scale=1">
+           *     <title>Corroborate API</title>
+           *     <style>
+           *     body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #1b1b1b; }
+           *     h1 { margin-bottom: 0; } .version { color: #666; margin-top: 0; }
+           *     code { background: #f2f2f2; padding: 0 .2em; } li { margin: .3rem 0; }
+           *     </style>
+           *     </head>
+           *     <body>
+           *     <main>
+           *     <h1>Corroborate API</h1>
+           *     <p class="version">version 0.1.0</p>
+           *     <p>A verified-incident database: incidents, the sources that report them, and the claims each source makes. Each incident’s status and casualty range are derived from its accepted claims, and every number can be explained.</p>
+           *     <h2>Start here</h2>
+           *     <ul><li><a href="/docs" rel="docs">/docs</a> Interactive documentation: every operation, with examples</li><li><a href="/openapi.json" rel="openapi">/openapi.json</a> The OpenAPI 3.1 document, for generating clients</li></ul>
+           *     <h2>The data</h2>
+           *     <p>A new database holds a demo report: fighting and executions in Latakia province, March 2025, as told by a monitor, a ministry, the state broadcaster, the UN envoy and video footage.</p>
+           *     <ul><li><a href="/v1/incidents" rel="incidents">/v1/incidents</a> Incidents, with their status and casualty estimates</li><li><a href="/v1/sources" rel="sources">/v1/sources</a> Sources: who speaks</li><li><a href="/v1/claims" rel="claims">/v1/claims</a> Claims: what each source says about each incident</li><li><a href="/v1/stats/incidents?group_by=month" rel="stats">/v1/stats/incidents?group_by=month</a> Incidents and casualties by month</li><li><a href="/v1/changes" rel="changes">/v1/changes</a> Every change, in commit order, for mirroring</li></ul>
+           *     <h2>Writing</h2>
+           *     <p>Reading needs no key (unless anonymous reading is switched off). Writing needs an API key, sent as <code>Authorization: Bearer cbk_…</code>: the first start of a new database prints an admin key on the server’s console.</p>
+           *     <h2>Operations</h2>
+           *     <ul><li><a href="/healthz" rel="health">/healthz</a> Liveness: the process is up</li><li><a href="/readyz" rel="readiness">/readyz</a> Readiness: the database answers</li></ul>
+           *     </main>
+           *     </body>
+           *     </html>
+           */
+          'text/html': string;
+          /**
+           * @example {
+           *       "name": "Corroborate API",
+           *       "version": "0.1.0",
+           *       "summary": "A verified-incident database: incidents, the sources that report them, and the claims each source makes.",
+           *       "links": [
+           *         {
+           *           "rel": "docs",
+           *           "href": "/docs",
+           *           "title": "Interactive documentation: every operation, with examples"
+           *         },
+           *         {
+           *           "rel": "openapi",
+           *           "href": "/openapi.json",
+           *           "title": "The OpenAPI 3.1 document, for generating clients"
+           *         },
+           *         {
+           *           "rel": "health",
+           *           "href": "/healthz",
+           *           "title": "Liveness: the process is up"
+           *         },
+           *         {
+           *           "rel": "readiness",
+           *           "href": "/readyz",
+           *           "title": "Readiness: the database answers"
+           *         },
+           *         {
+           *           "rel": "incidents",
+           *           "href": "/v1/incidents",
+           *           "title": "Incidents, with their status and casualty estimates"
+           *         },
+           *         {
+           *           "rel": "sources",
+           *           "href": "/v1/sources",
+           *           "title": "Sources: who speaks"
+           *         },
+           *         {
+           *           "rel": "claims",
+           *           "href": "/v1/claims",
+           *           "title": "Claims: what each source says about each incident"
+           *         },
+           *         {
+           *           "rel": "stats",
+           *           "href": "/v1/stats/incidents?group_by=month",
+           *           "title": "Incidents and casualties by month"
+           *         },
+           *         {
+           *           "rel": "changes",
+           *           "href": "/v1/changes",
+           *           "title": "Every change, in commit order, for mirroring"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['Home'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` lists each invalid input. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description None of the media types in Accept is available; see format=. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The URL, or one of its path segments, is longer than the server accepts. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request head (URL and headers) is larger than the server accepts (16 KiB). */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; nothing internal is disclosed, the request id identifies it in the logs. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database cannot be reached or did not answer in time, or the server is overloaded or shutting down: retry after Retry-After. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getHealth: {
     parameters: {
       query?: never;
@@ -1231,7 +2331,113 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ok"
+           *     }
+           */
           'application/json': components['schemas']['Health'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` lists each invalid input. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The URL, or one of its path segments, is longer than the server accepts. */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request head (URL and headers) is larger than the server accepts (16 KiB). */
+      431: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description An unexpected error; nothing internal is disclosed, the request id identifies it in the logs. */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The database cannot be reached or did not answer in time, or the server is overloaded or shutting down: retry after Retry-After. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/healthz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };
@@ -1251,6 +2457,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ok",
+           *       "database": "postgres"
+           *     }
+           */
           'application/json': components['schemas']['Readiness'];
         };
       };
@@ -1260,6 +2472,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1269,6 +2497,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1278,6 +2516,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1287,6 +2535,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1296,6 +2554,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/readyz",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1308,12 +2576,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description Response format; overrides Accept. json (default), ndjson, csv */
         format?: 'json' | 'ndjson' | 'csv';
         /** @description Only these fields, comma-separated (id is always included) */
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description One or more kinds, comma-separated */
@@ -1330,13 +2602,44 @@ export interface operations {
       /** @description A page of sources */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *           "name": "Syrian Network for Human Rights",
+           *           "acronym": "SNHR",
+           *           "kind": "monitor",
+           *           "url": "https://snhr.org/",
+           *           "country": "SYR",
+           *           "independence_group": "snhr",
+           *           "reliability": "B",
+           *           "party_to_conflict": false,
+           *           "protected": false,
+           *           "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "updated_at": "2025-03-07T18:20:00.000Z",
+           *           "version": 1,
+           *           "deleted_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['SourcePage'];
+          /** @example {"id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","name":"Syrian Network for Human Rights","acronym":"SNHR","kind":"monitor","url":"https://snhr.org/","country":"SYR","independence_group":"snhr","reliability":"B","party_to_conflict":false,"protected":false,"notes":"Independent monitor documenting casualties in Syria since 2011.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-07T18:20:00.000Z","version":1,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,name,acronym,kind,url,country,independence_group,reliability,party_to_conflict,protected,notes,created_at,updated_at,version,deleted_at
+           *     3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,Syrian Network for Human Rights,SNHR,monitor,https://snhr.org/,SYR,snhr,B,false,false,Independent monitor documenting casualties in Syria since 2011.,2025-03-07T18:20:00.000Z,2025-03-07T18:20:00.000Z,1,
+           */
           'text/csv': string;
         };
       };
@@ -1346,6 +2649,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1355,6 +2674,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1364,6 +2693,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1373,6 +2712,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1382,6 +2731,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1391,6 +2750,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1400,6 +2769,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1409,6 +2788,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1418,6 +2807,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1435,6 +2834,20 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Syrian Network for Human Rights",
+         *       "acronym": "SNHR",
+         *       "kind": "monitor",
+         *       "url": "https://snhr.org/",
+         *       "country": "SYR",
+         *       "independence_group": "snhr",
+         *       "reliability": "B",
+         *       "party_to_conflict": false,
+         *       "protected": false,
+         *       "notes": "Independent monitor documenting casualties in Syria since 2011."
+         *     }
+         */
         'application/json': components['schemas']['SourceCreateInput'];
       };
     };
@@ -1451,6 +2864,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "name": "Syrian Network for Human Rights",
+           *       "acronym": "SNHR",
+           *       "kind": "monitor",
+           *       "url": "https://snhr.org/",
+           *       "country": "SYR",
+           *       "independence_group": "snhr",
+           *       "reliability": "B",
+           *       "party_to_conflict": false,
+           *       "protected": false,
+           *       "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-07T18:20:00.000Z",
+           *       "version": 1,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Source'];
         };
       };
@@ -1460,6 +2892,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1469,6 +2917,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1478,6 +2936,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1487,6 +2955,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1496,6 +2975,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1505,6 +2994,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1514,6 +3013,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1523,6 +3032,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1532,6 +3051,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1541,6 +3070,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1550,6 +3089,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1559,6 +3108,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1592,6 +3151,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "name": "Syrian Network for Human Rights",
+           *       "acronym": "SNHR",
+           *       "kind": "monitor",
+           *       "url": "https://snhr.org/",
+           *       "country": "SYR",
+           *       "independence_group": "snhr",
+           *       "reliability": "B",
+           *       "party_to_conflict": false,
+           *       "protected": false,
+           *       "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-07T18:20:00.000Z",
+           *       "version": 1,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Source'];
         };
       };
@@ -1610,6 +3188,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1619,6 +3213,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1628,6 +3232,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1637,6 +3251,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No source with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1646,6 +3270,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1655,6 +3289,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1664,6 +3308,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1673,6 +3327,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1682,6 +3346,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1715,6 +3389,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1724,6 +3414,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1733,6 +3433,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1742,6 +3452,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No source with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1751,6 +3471,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1760,6 +3491,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1769,6 +3510,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1778,6 +3529,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1787,6 +3548,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1796,6 +3567,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1805,6 +3586,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1814,6 +3605,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1823,6 +3624,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1843,7 +3654,19 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "reliability": "A",
+         *       "notes": "Independent monitor; its lists name each victim."
+         *     }
+         */
         'application/json': components['schemas']['SourcePatchInput'];
+        /**
+         * @example {
+         *       "reliability": "A",
+         *       "notes": "Independent monitor; its lists name each victim."
+         *     }
+         */
         'application/merge-patch+json': components['schemas']['SourcePatchInput'];
       };
     };
@@ -1856,6 +3679,25 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "name": "Syrian Network for Human Rights",
+           *       "acronym": "SNHR",
+           *       "kind": "monitor",
+           *       "url": "https://snhr.org/",
+           *       "country": "SYR",
+           *       "independence_group": "snhr",
+           *       "reliability": "B",
+           *       "party_to_conflict": false,
+           *       "protected": false,
+           *       "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-07T18:20:00.000Z",
+           *       "version": 1,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Source'];
         };
       };
@@ -1865,6 +3707,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1874,6 +3732,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1883,6 +3751,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1892,6 +3770,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No source with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1901,6 +3789,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1910,6 +3809,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1919,6 +3828,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1928,6 +3847,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1937,6 +3866,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1946,6 +3885,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1955,6 +3904,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1964,6 +3923,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1973,6 +3942,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -1982,6 +3961,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2007,11 +3996,187 @@ export interface operations {
       /** @description A page of versions */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "version": 1,
+           *           "action": "create",
+           *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *           "changed_at": "2025-03-07T18:20:00.000Z",
+           *           "changes": {
+           *             "title": {
+           *               "from": null,
+           *               "to": "Mass killing of civilians in al-Mukhtariya"
+           *             },
+           *             "status": {
+           *               "from": null,
+           *               "to": "unverified"
+           *             }
+           *           },
+           *           "cause": null,
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "unverified",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-07T18:20:00.000Z",
+           *             "version": 1,
+           *             "deleted_at": null
+           *           }
+           *         },
+           *         {
+           *           "version": 3,
+           *           "action": "update",
+           *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a62",
+           *           "changed_at": "2025-03-08T09:15:00.000Z",
+           *           "changes": {
+           *             "status": {
+           *               "from": "unverified",
+           *               "to": "corroborated"
+           *             }
+           *           },
+           *           "cause": {
+           *             "reason": "claim reviewed",
+           *             "claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b507"
+           *           },
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": null
+           *     }
+           */
           'application/json': components['schemas']['HistoryPage'];
         };
       };
@@ -2021,6 +4186,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2030,6 +4211,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2039,6 +4230,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2048,6 +4249,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No source with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2057,6 +4268,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2066,6 +4287,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2075,6 +4306,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2084,6 +4325,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2093,6 +4344,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/sources/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2105,6 +4366,8 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description true to include deleted records (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description Full-text search over title, summary, place and the statements of live claims; web-search syntax: "exact phrase", or, -exclude. Arabic spelling variants (hamza and alef forms, taa marbuta, alef maqsura, diacritics, the article) and English inflections match; an exact match ranks first. Ranked by relevance, a list ranks at most the first 2,000 matches the index yields. */
@@ -2149,6 +4412,8 @@ export interface operations {
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description Order; a leading - means descending. Default: relevance when q is given, else -occurred_from. killed sorts by the best estimate, incidents without one last. */
         sort?:
           | 'occurred_from'
@@ -2170,14 +4435,181 @@ export interface operations {
       /** @description A page of incidents */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "ref": "SYR-2025-000003",
+           *           "title": "Mass killing of civilians in al-Mukhtariya",
+           *           "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *           "category": "violence_against_civilians",
+           *           "subcategory": "mass_killing",
+           *           "occurred_from": "2025-03-06",
+           *           "occurred_to": "2025-03-07",
+           *           "date_precision": "day",
+           *           "country": "SYR",
+           *           "admin1": "Latakia",
+           *           "admin2": "Latakia",
+           *           "place": "al-Mukhtariya",
+           *           "latitude": 35.6017,
+           *           "longitude": 35.8861,
+           *           "geo_precision": "near",
+           *           "actors": [
+           *             {
+           *               "name": "Civilians",
+           *               "role": "target"
+           *             }
+           *           ],
+           *           "tags": [
+           *             "coastal-violence-2025"
+           *           ],
+           *           "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *           "external_ids": [
+           *             {
+           *               "system": "acled",
+           *               "id": "SYR110002"
+           *             }
+           *           ],
+           *           "admin3": null,
+           *           "duplicate_of": null,
+           *           "status": "corroborated",
+           *           "verification": null,
+           *           "casualties": {
+           *             "method": "ranked-source/1",
+           *             "killed": {
+           *               "low": 40,
+           *               "best": 40,
+           *               "high": 40,
+           *               "claims": 1,
+           *               "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *               "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *               "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *             },
+           *             "killed_civilians": {
+           *               "low": 40,
+           *               "best": 40,
+           *               "high": 40,
+           *               "claims": 1,
+           *               "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *               "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *               "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *             },
+           *             "killed_combatants": null,
+           *             "injured": null,
+           *             "detained": null,
+           *             "missing": null
+           *           },
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "updated_at": "2025-03-08T09:15:00.000Z",
+           *           "version": 3,
+           *           "deleted_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['IncidentPage'];
+          /** @example {"id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","ref":"SYR-2025-000003","title":"Mass killing of civilians in al-Mukhtariya","summary":"About 40 civilians executed together in the village; videos show the bodies.","category":"violence_against_civilians","subcategory":"mass_killing","occurred_from":"2025-03-06","occurred_to":"2025-03-07","date_precision":"day","country":"SYR","admin1":"Latakia","admin2":"Latakia","place":"al-Mukhtariya","latitude":35.6017,"longitude":35.8861,"geo_precision":"near","actors":[{"name":"Civilians","role":"target"}],"tags":["coastal-violence-2025"],"parent_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501","external_ids":[{"system":"acled","id":"SYR110002"}],"admin3":null,"duplicate_of":null,"status":"corroborated","verification":null,"casualties":{"method":"ranked-source/1","killed":{"low":40,"best":40,"high":40,"claims":1,"low_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","best_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","high_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"},"killed_civilians":{"low":40,"best":40,"high":40,"claims":1,"low_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","best_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","high_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"},"killed_combatants":null,"injured":null,"detained":null,"missing":null},"created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":3,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,ref,title,summary,category,subcategory,occurred_from,occurred_to,date_precision,country,admin1,admin2,admin3,place,latitude,longitude,geo_precision,status,killed_low,killed_best,killed_high,killed_civilians_low,killed_civilians_best,killed_civilians_high,killed_combatants_low,killed_combatants_best,killed_combatants_high,injured_low,injured_best,injured_high,detained_low,detained_best,detained_high,missing_low,missing_best,missing_high,actors,tags,parent_id,duplicate_of,external_ids,verification,created_at,updated_at,version,deleted_at
+           *     8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,SYR-2025-000003,Mass killing of civilians in al-Mukhtariya,About 40 civilians executed together in the village; videos show the bodies.,violence_against_civilians,mass_killing,2025-03-06,2025-03-07,day,SYR,Latakia,Latakia,,al-Mukhtariya,35.6017,35.8861,near,corroborated,40,40,40,40,40,40,,,,,,,,,,,,,Civilians (target),coastal-violence-2025,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501,,acled:SYR110002,,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,3,
+           */
           'text/csv': string;
+          /**
+           * @example {
+           *       "type": "FeatureCollection",
+           *       "features": [
+           *         {
+           *           "type": "Feature",
+           *           "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "geometry": {
+           *             "type": "Point",
+           *             "coordinates": [
+           *               35.8861,
+           *               35.6017
+           *             ]
+           *           },
+           *           "properties": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": null
+           *     }
+           */
           'application/geo+json': {
             /** @enum {string} */
             type: 'FeatureCollection';
@@ -2196,6 +4628,8 @@ export interface operations {
             }[];
             /** @description Foreign member: the cursor of the next page */
             next_cursor?: string | null;
+            /** @description Foreign member, with count=true: how many records the filters select */
+            total?: number;
           };
         };
       };
@@ -2205,6 +4639,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2214,6 +4664,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2223,6 +4683,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2232,6 +4702,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2241,6 +4721,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2250,6 +4740,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2259,6 +4759,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2268,6 +4778,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2277,6 +4797,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2294,6 +4824,40 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "title": "Mass killing of civilians in al-Mukhtariya",
+         *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+         *       "category": "violence_against_civilians",
+         *       "subcategory": "mass_killing",
+         *       "occurred_from": "2025-03-06",
+         *       "occurred_to": "2025-03-07",
+         *       "date_precision": "day",
+         *       "country": "SYR",
+         *       "admin1": "Latakia",
+         *       "admin2": "Latakia",
+         *       "place": "al-Mukhtariya",
+         *       "latitude": 35.6017,
+         *       "longitude": 35.8861,
+         *       "geo_precision": "near",
+         *       "actors": [
+         *         {
+         *           "name": "Civilians",
+         *           "role": "target"
+         *         }
+         *       ],
+         *       "tags": [
+         *         "coastal-violence-2025"
+         *       ],
+         *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+         *       "external_ids": [
+         *         {
+         *           "system": "acled",
+         *           "id": "SYR110002"
+         *         }
+         *       ]
+         *     }
+         */
         'application/json': components['schemas']['IncidentCreateInput'];
       };
     };
@@ -2310,6 +4874,75 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "ref": "SYR-2025-000003",
+           *       "title": "Mass killing of civilians in al-Mukhtariya",
+           *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *       "category": "violence_against_civilians",
+           *       "subcategory": "mass_killing",
+           *       "occurred_from": "2025-03-06",
+           *       "occurred_to": "2025-03-07",
+           *       "date_precision": "day",
+           *       "country": "SYR",
+           *       "admin1": "Latakia",
+           *       "admin2": "Latakia",
+           *       "place": "al-Mukhtariya",
+           *       "latitude": 35.6017,
+           *       "longitude": 35.8861,
+           *       "geo_precision": "near",
+           *       "actors": [
+           *         {
+           *           "name": "Civilians",
+           *           "role": "target"
+           *         }
+           *       ],
+           *       "tags": [
+           *         "coastal-violence-2025"
+           *       ],
+           *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *       "external_ids": [
+           *         {
+           *           "system": "acled",
+           *           "id": "SYR110002"
+           *         }
+           *       ],
+           *       "admin3": null,
+           *       "duplicate_of": null,
+           *       "status": "corroborated",
+           *       "verification": null,
+           *       "casualties": {
+           *         "method": "ranked-source/1",
+           *         "killed": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_civilians": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null
+           *       },
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 3,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Incident'];
         };
       };
@@ -2319,6 +4952,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2328,6 +4977,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2337,6 +4996,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2346,6 +5015,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2355,6 +5035,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2364,6 +5054,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2373,6 +5073,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2382,6 +5092,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2391,6 +5111,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2400,6 +5130,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2409,6 +5149,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2418,6 +5168,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2451,6 +5211,75 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "ref": "SYR-2025-000003",
+           *       "title": "Mass killing of civilians in al-Mukhtariya",
+           *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *       "category": "violence_against_civilians",
+           *       "subcategory": "mass_killing",
+           *       "occurred_from": "2025-03-06",
+           *       "occurred_to": "2025-03-07",
+           *       "date_precision": "day",
+           *       "country": "SYR",
+           *       "admin1": "Latakia",
+           *       "admin2": "Latakia",
+           *       "place": "al-Mukhtariya",
+           *       "latitude": 35.6017,
+           *       "longitude": 35.8861,
+           *       "geo_precision": "near",
+           *       "actors": [
+           *         {
+           *           "name": "Civilians",
+           *           "role": "target"
+           *         }
+           *       ],
+           *       "tags": [
+           *         "coastal-violence-2025"
+           *       ],
+           *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *       "external_ids": [
+           *         {
+           *           "system": "acled",
+           *           "id": "SYR110002"
+           *         }
+           *       ],
+           *       "admin3": null,
+           *       "duplicate_of": null,
+           *       "status": "corroborated",
+           *       "verification": null,
+           *       "casualties": {
+           *         "method": "ranked-source/1",
+           *         "killed": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_civilians": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null
+           *       },
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 3,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Incident'];
         };
       };
@@ -2469,6 +5298,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2478,6 +5323,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2487,6 +5342,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2496,6 +5361,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2505,6 +5380,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2514,6 +5399,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2523,6 +5418,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2532,6 +5437,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2541,6 +5456,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2574,6 +5499,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2583,6 +5524,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2592,6 +5543,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2601,6 +5562,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2610,6 +5581,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2619,6 +5601,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2628,6 +5620,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2637,6 +5639,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2646,6 +5658,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2655,6 +5677,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2664,6 +5696,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2673,6 +5715,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2682,6 +5734,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2702,7 +5764,25 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "summary": "About 40 civilians, women among them, executed together in the village; videos show the bodies.",
+         *       "tags": [
+         *         "coastal-violence-2025",
+         *         "women-targeted"
+         *       ]
+         *     }
+         */
         'application/json': components['schemas']['IncidentPatchInput'];
+        /**
+         * @example {
+         *       "summary": "About 40 civilians, women among them, executed together in the village; videos show the bodies.",
+         *       "tags": [
+         *         "coastal-violence-2025",
+         *         "women-targeted"
+         *       ]
+         *     }
+         */
         'application/merge-patch+json': components['schemas']['IncidentPatchInput'];
       };
     };
@@ -2715,6 +5795,75 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "ref": "SYR-2025-000003",
+           *       "title": "Mass killing of civilians in al-Mukhtariya",
+           *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *       "category": "violence_against_civilians",
+           *       "subcategory": "mass_killing",
+           *       "occurred_from": "2025-03-06",
+           *       "occurred_to": "2025-03-07",
+           *       "date_precision": "day",
+           *       "country": "SYR",
+           *       "admin1": "Latakia",
+           *       "admin2": "Latakia",
+           *       "place": "al-Mukhtariya",
+           *       "latitude": 35.6017,
+           *       "longitude": 35.8861,
+           *       "geo_precision": "near",
+           *       "actors": [
+           *         {
+           *           "name": "Civilians",
+           *           "role": "target"
+           *         }
+           *       ],
+           *       "tags": [
+           *         "coastal-violence-2025"
+           *       ],
+           *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *       "external_ids": [
+           *         {
+           *           "system": "acled",
+           *           "id": "SYR110002"
+           *         }
+           *       ],
+           *       "admin3": null,
+           *       "duplicate_of": null,
+           *       "status": "corroborated",
+           *       "verification": null,
+           *       "casualties": {
+           *         "method": "ranked-source/1",
+           *         "killed": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_civilians": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null
+           *       },
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 3,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Incident'];
         };
       };
@@ -2724,6 +5873,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2733,6 +5898,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2742,6 +5917,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2751,6 +5936,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2760,6 +5955,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2769,6 +5975,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2778,6 +5994,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2787,6 +6013,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2796,6 +6032,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2805,6 +6051,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2814,6 +6070,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2823,6 +6089,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2832,6 +6108,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2841,6 +6127,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2866,11 +6162,187 @@ export interface operations {
       /** @description A page of versions */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "version": 1,
+           *           "action": "create",
+           *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *           "changed_at": "2025-03-07T18:20:00.000Z",
+           *           "changes": {
+           *             "title": {
+           *               "from": null,
+           *               "to": "Mass killing of civilians in al-Mukhtariya"
+           *             },
+           *             "status": {
+           *               "from": null,
+           *               "to": "unverified"
+           *             }
+           *           },
+           *           "cause": null,
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "unverified",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-07T18:20:00.000Z",
+           *             "version": 1,
+           *             "deleted_at": null
+           *           }
+           *         },
+           *         {
+           *           "version": 3,
+           *           "action": "update",
+           *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a62",
+           *           "changed_at": "2025-03-08T09:15:00.000Z",
+           *           "changes": {
+           *             "status": {
+           *               "from": "unverified",
+           *               "to": "corroborated"
+           *             }
+           *           },
+           *           "cause": {
+           *             "reason": "claim reviewed",
+           *             "claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b507"
+           *           },
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": null
+           *     }
+           */
           'application/json': components['schemas']['HistoryPage'];
         };
       };
@@ -2880,6 +6352,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2889,6 +6377,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2898,6 +6396,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2907,6 +6415,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2916,6 +6434,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2925,6 +6453,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2934,6 +6472,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2943,6 +6491,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2952,6 +6510,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -2974,6 +6542,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "status": "verified",
+         *       "rationale": "Names of 38 victims matched against the monitor’s list and two survivors’ testimony."
+         *     }
+         */
         'application/json': components['schemas']['VerificationRequestInput'];
       };
     };
@@ -2988,6 +6562,75 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "ref": "SYR-2025-000003",
+           *       "title": "Mass killing of civilians in al-Mukhtariya",
+           *       "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *       "category": "violence_against_civilians",
+           *       "subcategory": "mass_killing",
+           *       "occurred_from": "2025-03-06",
+           *       "occurred_to": "2025-03-07",
+           *       "date_precision": "day",
+           *       "country": "SYR",
+           *       "admin1": "Latakia",
+           *       "admin2": "Latakia",
+           *       "place": "al-Mukhtariya",
+           *       "latitude": 35.6017,
+           *       "longitude": 35.8861,
+           *       "geo_precision": "near",
+           *       "actors": [
+           *         {
+           *           "name": "Civilians",
+           *           "role": "target"
+           *         }
+           *       ],
+           *       "tags": [
+           *         "coastal-violence-2025"
+           *       ],
+           *       "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *       "external_ids": [
+           *         {
+           *           "system": "acled",
+           *           "id": "SYR110002"
+           *         }
+           *       ],
+           *       "admin3": null,
+           *       "duplicate_of": null,
+           *       "status": "corroborated",
+           *       "verification": null,
+           *       "casualties": {
+           *         "method": "ranked-source/1",
+           *         "killed": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_civilians": {
+           *           "low": 40,
+           *           "best": 40,
+           *           "high": 40,
+           *           "claims": 1,
+           *           "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *         },
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null
+           *       },
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 3,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Incident'];
         };
       };
@@ -2997,6 +6640,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3006,6 +6665,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3015,6 +6684,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3024,6 +6703,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3033,6 +6722,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3042,6 +6742,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3051,6 +6761,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3060,6 +6780,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3069,6 +6799,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3078,6 +6818,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3087,6 +6837,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3096,6 +6856,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3105,6 +6875,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3114,6 +6894,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/verification",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3126,12 +6916,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description Response format; overrides Accept. json (default), ndjson, csv */
         format?: 'json' | 'ndjson' | 'csv';
         /** @description Only these fields, comma-separated (id is always included) */
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description Claims made by this source */
@@ -3152,13 +6946,54 @@ export interface operations {
       /** @description A page of claims */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *           "stance": "supports",
+           *           "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *           "language": "en",
+           *           "published_at": "2025-03-07T18:00:00.000Z",
+           *           "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *           "killed": 40,
+           *           "killed_civilians": 40,
+           *           "figures_are_minimum": false,
+           *           "credibility": 2,
+           *           "translation": null,
+           *           "archived_url": null,
+           *           "content_sha256": null,
+           *           "killed_combatants": null,
+           *           "injured": null,
+           *           "detained": null,
+           *           "missing": null,
+           *           "review_status": "accepted",
+           *           "review_note": "Matches the victims’ list published the same day.",
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "updated_at": "2025-03-08T09:15:00.000Z",
+           *           "version": 2,
+           *           "deleted_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['ClaimPage'];
+          /** @example {"id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","incident_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","source_id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","stance":"supports","statement":"About 40 civilians were executed together in al-Mukhtariya.","language":"en","published_at":"2025-03-07T18:00:00.000Z","url":"https://snhr.org/blog/2025/03/07/latakia/","killed":40,"killed_civilians":40,"figures_are_minimum":false,"credibility":2,"translation":null,"archived_url":null,"content_sha256":null,"killed_combatants":null,"injured":null,"detained":null,"missing":null,"review_status":"accepted","review_note":"Matches the victims’ list published the same day.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":2,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,incident_id,source_id,stance,statement,language,translation,published_at,url,archived_url,content_sha256,killed,killed_civilians,killed_combatants,injured,detained,missing,figures_are_minimum,credibility,review_status,review_note,created_at,updated_at,version,deleted_at
+           *     c7d8e9f0-2b3c-4d5e-9f60-718293a4b506,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,supports,About 40 civilians were executed together in al-Mukhtariya.,en,,2025-03-07T18:00:00.000Z,https://snhr.org/blog/2025/03/07/latakia/,,,40,40,,,,,false,2,accepted,Matches the victims’ list published the same day.,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,2,
+           */
           'text/csv': string;
         };
       };
@@ -3168,6 +7003,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3177,6 +7028,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3186,6 +7047,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3195,6 +7066,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3204,6 +7085,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3213,6 +7104,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3222,6 +7123,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3231,6 +7142,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3240,6 +7161,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3257,6 +7188,21 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+         *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+         *       "stance": "supports",
+         *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+         *       "language": "en",
+         *       "published_at": "2025-03-07T18:00:00.000Z",
+         *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+         *       "killed": 40,
+         *       "killed_civilians": 40,
+         *       "figures_are_minimum": false,
+         *       "credibility": 2
+         *     }
+         */
         'application/json': components['schemas']['ClaimCreateInput'];
       };
     };
@@ -3273,6 +7219,35 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "stance": "supports",
+           *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *       "language": "en",
+           *       "published_at": "2025-03-07T18:00:00.000Z",
+           *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *       "killed": 40,
+           *       "killed_civilians": 40,
+           *       "figures_are_minimum": false,
+           *       "credibility": 2,
+           *       "translation": null,
+           *       "archived_url": null,
+           *       "content_sha256": null,
+           *       "killed_combatants": null,
+           *       "injured": null,
+           *       "detained": null,
+           *       "missing": null,
+           *       "review_status": "accepted",
+           *       "review_note": "Matches the victims’ list published the same day.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 2,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Claim'];
         };
       };
@@ -3282,6 +7257,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3291,6 +7282,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3300,6 +7301,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3309,6 +7320,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3318,6 +7340,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3327,6 +7359,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3336,6 +7378,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3345,6 +7397,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3354,6 +7416,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3363,6 +7435,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3372,6 +7454,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3381,6 +7473,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3414,6 +7516,35 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "stance": "supports",
+           *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *       "language": "en",
+           *       "published_at": "2025-03-07T18:00:00.000Z",
+           *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *       "killed": 40,
+           *       "killed_civilians": 40,
+           *       "figures_are_minimum": false,
+           *       "credibility": 2,
+           *       "translation": null,
+           *       "archived_url": null,
+           *       "content_sha256": null,
+           *       "killed_combatants": null,
+           *       "injured": null,
+           *       "detained": null,
+           *       "missing": null,
+           *       "review_status": "accepted",
+           *       "review_note": "Matches the victims’ list published the same day.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 2,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Claim'];
         };
       };
@@ -3432,6 +7563,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3441,6 +7588,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3450,6 +7607,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3459,6 +7626,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No claim with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3468,6 +7645,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3477,6 +7664,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3486,6 +7683,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3495,6 +7702,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3504,6 +7721,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3537,6 +7764,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3546,6 +7789,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3555,6 +7808,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3564,6 +7827,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No claim with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3573,6 +7846,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3582,6 +7866,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3591,6 +7885,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3600,6 +7904,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3609,6 +7923,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3618,6 +7942,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3627,6 +7961,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3636,6 +7980,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3645,6 +7999,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3665,7 +8029,19 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "review_status": "accepted",
+         *       "review_note": "Matches the victims’ list published the same day."
+         *     }
+         */
         'application/json': components['schemas']['ClaimPatchInput'];
+        /**
+         * @example {
+         *       "review_status": "accepted",
+         *       "review_note": "Matches the victims’ list published the same day."
+         *     }
+         */
         'application/merge-patch+json': components['schemas']['ClaimPatchInput'];
       };
     };
@@ -3678,6 +8054,35 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *       "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *       "stance": "supports",
+           *       "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *       "language": "en",
+           *       "published_at": "2025-03-07T18:00:00.000Z",
+           *       "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *       "killed": 40,
+           *       "killed_civilians": 40,
+           *       "figures_are_minimum": false,
+           *       "credibility": 2,
+           *       "translation": null,
+           *       "archived_url": null,
+           *       "content_sha256": null,
+           *       "killed_combatants": null,
+           *       "injured": null,
+           *       "detained": null,
+           *       "missing": null,
+           *       "review_status": "accepted",
+           *       "review_note": "Matches the victims’ list published the same day.",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "updated_at": "2025-03-08T09:15:00.000Z",
+           *       "version": 2,
+           *       "deleted_at": null
+           *     }
+           */
           'application/json': components['schemas']['Claim'];
         };
       };
@@ -3687,6 +8092,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3696,6 +8117,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3705,6 +8136,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3714,6 +8155,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No claim with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3723,6 +8174,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3732,6 +8194,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/precondition-failed",
+           *       "title": "Precondition Failed",
+           *       "status": 412,
+           *       "detail": "The record is at version 3, not 2: read it again and retry.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3741,6 +8213,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3750,6 +8232,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3759,6 +8251,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3768,6 +8270,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3777,6 +8289,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3786,6 +8308,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3795,6 +8327,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3804,6 +8346,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3829,11 +8381,187 @@ export interface operations {
       /** @description A page of versions */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "version": 1,
+           *           "action": "create",
+           *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *           "changed_at": "2025-03-07T18:20:00.000Z",
+           *           "changes": {
+           *             "title": {
+           *               "from": null,
+           *               "to": "Mass killing of civilians in al-Mukhtariya"
+           *             },
+           *             "status": {
+           *               "from": null,
+           *               "to": "unverified"
+           *             }
+           *           },
+           *           "cause": null,
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "unverified",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-07T18:20:00.000Z",
+           *             "version": 1,
+           *             "deleted_at": null
+           *           }
+           *         },
+           *         {
+           *           "version": 3,
+           *           "action": "update",
+           *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a62",
+           *           "changed_at": "2025-03-08T09:15:00.000Z",
+           *           "changes": {
+           *             "status": {
+           *               "from": "unverified",
+           *               "to": "corroborated"
+           *             }
+           *           },
+           *           "cause": {
+           *             "reason": "claim reviewed",
+           *             "claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b507"
+           *           },
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": null
+           *     }
+           */
           'application/json': components['schemas']['HistoryPage'];
         };
       };
@@ -3843,6 +8571,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3852,6 +8596,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3861,6 +8615,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3870,6 +8634,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No claim with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3879,6 +8653,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3888,6 +8672,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3897,6 +8691,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3906,6 +8710,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3915,6 +8729,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/claims/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/history",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3927,12 +8751,16 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description Response format; overrides Accept. json (default), ndjson, csv */
         format?: 'json' | 'ndjson' | 'csv';
         /** @description Only these fields, comma-separated (id is always included) */
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description Claims made by this source */
@@ -3954,13 +8782,54 @@ export interface operations {
       /** @description A page of the incident’s claims */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *           "stance": "supports",
+           *           "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *           "language": "en",
+           *           "published_at": "2025-03-07T18:00:00.000Z",
+           *           "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *           "killed": 40,
+           *           "killed_civilians": 40,
+           *           "figures_are_minimum": false,
+           *           "credibility": 2,
+           *           "translation": null,
+           *           "archived_url": null,
+           *           "content_sha256": null,
+           *           "killed_combatants": null,
+           *           "injured": null,
+           *           "detained": null,
+           *           "missing": null,
+           *           "review_status": "accepted",
+           *           "review_note": "Matches the victims’ list published the same day.",
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "updated_at": "2025-03-08T09:15:00.000Z",
+           *           "version": 2,
+           *           "deleted_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['ClaimPage'];
+          /** @example {"id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","incident_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","source_id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","stance":"supports","statement":"About 40 civilians were executed together in al-Mukhtariya.","language":"en","published_at":"2025-03-07T18:00:00.000Z","url":"https://snhr.org/blog/2025/03/07/latakia/","killed":40,"killed_civilians":40,"figures_are_minimum":false,"credibility":2,"translation":null,"archived_url":null,"content_sha256":null,"killed_combatants":null,"injured":null,"detained":null,"missing":null,"review_status":"accepted","review_note":"Matches the victims’ list published the same day.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":2,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,incident_id,source_id,stance,statement,language,translation,published_at,url,archived_url,content_sha256,killed,killed_civilians,killed_combatants,injured,detained,missing,figures_are_minimum,credibility,review_status,review_note,created_at,updated_at,version,deleted_at
+           *     c7d8e9f0-2b3c-4d5e-9f60-718293a4b506,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,supports,About 40 civilians were executed together in al-Mukhtariya.,en,,2025-03-07T18:00:00.000Z,https://snhr.org/blog/2025/03/07/latakia/,,,40,40,,,,,false,2,accepted,Matches the victims’ list published the same day.,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,2,
+           */
           'text/csv': string;
         };
       };
@@ -3970,6 +8839,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3979,6 +8864,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3988,6 +8883,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -3997,6 +8902,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No incident with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4006,6 +8921,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4015,6 +8940,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4024,6 +8959,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4033,6 +8978,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4042,6 +8997,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4051,6 +9016,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/incidents/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4073,11 +9048,120 @@ export interface operations {
       /** @description The changes after the cursor */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "cursor": "41",
+           *           "resource_type": "source",
+           *           "resource_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *           "version": 1,
+           *           "action": "create",
+           *           "actor": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "changed_at": "2025-03-07T18:20:00.000Z",
+           *           "state": {
+           *             "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *             "name": "Syrian Network for Human Rights",
+           *             "acronym": "SNHR",
+           *             "kind": "monitor",
+           *             "url": "https://snhr.org/",
+           *             "country": "SYR",
+           *             "independence_group": "snhr",
+           *             "reliability": "B",
+           *             "party_to_conflict": false,
+           *             "protected": false,
+           *             "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-07T18:20:00.000Z",
+           *             "version": 1,
+           *             "deleted_at": null
+           *           }
+           *         },
+           *         {
+           *           "cursor": "42",
+           *           "resource_type": "incident",
+           *           "resource_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "version": 3,
+           *           "action": "update",
+           *           "actor": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "changed_at": "2025-03-08T09:15:00.000Z",
+           *           "state": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ],
+           *       "next_cursor": "42"
+           *     }
+           */
           'application/json': components['schemas']['ChangeFeed'];
         };
       };
@@ -4087,6 +9171,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4096,6 +9196,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4105,6 +9215,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4114,6 +9234,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4123,6 +9253,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4132,6 +9272,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4141,6 +9291,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4150,6 +9310,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/changes",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4202,6 +9372,8 @@ export interface operations {
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description Order, as for the list */
         sort?:
           | 'occurred_from'
@@ -4226,9 +9398,170 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example [
+           *       {
+           *         "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *         "ref": "SYR-2025-000003",
+           *         "title": "Mass killing of civilians in al-Mukhtariya",
+           *         "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *         "category": "violence_against_civilians",
+           *         "subcategory": "mass_killing",
+           *         "occurred_from": "2025-03-06",
+           *         "occurred_to": "2025-03-07",
+           *         "date_precision": "day",
+           *         "country": "SYR",
+           *         "admin1": "Latakia",
+           *         "admin2": "Latakia",
+           *         "place": "al-Mukhtariya",
+           *         "latitude": 35.6017,
+           *         "longitude": 35.8861,
+           *         "geo_precision": "near",
+           *         "actors": [
+           *           {
+           *             "name": "Civilians",
+           *             "role": "target"
+           *           }
+           *         ],
+           *         "tags": [
+           *           "coastal-violence-2025"
+           *         ],
+           *         "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *         "external_ids": [
+           *           {
+           *             "system": "acled",
+           *             "id": "SYR110002"
+           *           }
+           *         ],
+           *         "admin3": null,
+           *         "duplicate_of": null,
+           *         "status": "corroborated",
+           *         "verification": null,
+           *         "casualties": {
+           *           "method": "ranked-source/1",
+           *           "killed": {
+           *             "low": 40,
+           *             "best": 40,
+           *             "high": 40,
+           *             "claims": 1,
+           *             "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *             "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *             "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *           },
+           *           "killed_civilians": {
+           *             "low": 40,
+           *             "best": 40,
+           *             "high": 40,
+           *             "claims": 1,
+           *             "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *             "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *             "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *           },
+           *           "killed_combatants": null,
+           *           "injured": null,
+           *           "detained": null,
+           *           "missing": null
+           *         },
+           *         "created_at": "2025-03-07T18:20:00.000Z",
+           *         "updated_at": "2025-03-08T09:15:00.000Z",
+           *         "version": 3,
+           *         "deleted_at": null
+           *       }
+           *     ]
+           */
           'application/json': components['schemas']['Incident'][];
+          /** @example {"id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","ref":"SYR-2025-000003","title":"Mass killing of civilians in al-Mukhtariya","summary":"About 40 civilians executed together in the village; videos show the bodies.","category":"violence_against_civilians","subcategory":"mass_killing","occurred_from":"2025-03-06","occurred_to":"2025-03-07","date_precision":"day","country":"SYR","admin1":"Latakia","admin2":"Latakia","place":"al-Mukhtariya","latitude":35.6017,"longitude":35.8861,"geo_precision":"near","actors":[{"name":"Civilians","role":"target"}],"tags":["coastal-violence-2025"],"parent_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501","external_ids":[{"system":"acled","id":"SYR110002"}],"admin3":null,"duplicate_of":null,"status":"corroborated","verification":null,"casualties":{"method":"ranked-source/1","killed":{"low":40,"best":40,"high":40,"claims":1,"low_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","best_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","high_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"},"killed_civilians":{"low":40,"best":40,"high":40,"claims":1,"low_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","best_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","high_claim_id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"},"killed_combatants":null,"injured":null,"detained":null,"missing":null},"created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":3,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,ref,title,summary,category,subcategory,occurred_from,occurred_to,date_precision,country,admin1,admin2,admin3,place,latitude,longitude,geo_precision,status,killed_low,killed_best,killed_high,killed_civilians_low,killed_civilians_best,killed_civilians_high,killed_combatants_low,killed_combatants_best,killed_combatants_high,injured_low,injured_best,injured_high,detained_low,detained_best,detained_high,missing_low,missing_best,missing_high,actors,tags,parent_id,duplicate_of,external_ids,verification,created_at,updated_at,version,deleted_at
+           *     8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,SYR-2025-000003,Mass killing of civilians in al-Mukhtariya,About 40 civilians executed together in the village; videos show the bodies.,violence_against_civilians,mass_killing,2025-03-06,2025-03-07,day,SYR,Latakia,Latakia,,al-Mukhtariya,35.6017,35.8861,near,corroborated,40,40,40,40,40,40,,,,,,,,,,,,,Civilians (target),coastal-violence-2025,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501,,acled:SYR110002,,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,3,
+           */
           'text/csv': string;
+          /**
+           * @example {
+           *       "type": "FeatureCollection",
+           *       "features": [
+           *         {
+           *           "type": "Feature",
+           *           "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *           "geometry": {
+           *             "type": "Point",
+           *             "coordinates": [
+           *               35.8861,
+           *               35.6017
+           *             ]
+           *           },
+           *           "properties": {
+           *             "id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *             "ref": "SYR-2025-000003",
+           *             "title": "Mass killing of civilians in al-Mukhtariya",
+           *             "summary": "About 40 civilians executed together in the village; videos show the bodies.",
+           *             "category": "violence_against_civilians",
+           *             "subcategory": "mass_killing",
+           *             "occurred_from": "2025-03-06",
+           *             "occurred_to": "2025-03-07",
+           *             "date_precision": "day",
+           *             "country": "SYR",
+           *             "admin1": "Latakia",
+           *             "admin2": "Latakia",
+           *             "place": "al-Mukhtariya",
+           *             "latitude": 35.6017,
+           *             "longitude": 35.8861,
+           *             "geo_precision": "near",
+           *             "actors": [
+           *               {
+           *                 "name": "Civilians",
+           *                 "role": "target"
+           *               }
+           *             ],
+           *             "tags": [
+           *               "coastal-violence-2025"
+           *             ],
+           *             "parent_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501",
+           *             "external_ids": [
+           *               {
+           *                 "system": "acled",
+           *                 "id": "SYR110002"
+           *               }
+           *             ],
+           *             "admin3": null,
+           *             "duplicate_of": null,
+           *             "status": "corroborated",
+           *             "verification": null,
+           *             "casualties": {
+           *               "method": "ranked-source/1",
+           *               "killed": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_civilians": {
+           *                 "low": 40,
+           *                 "best": 40,
+           *                 "high": 40,
+           *                 "claims": 1,
+           *                 "low_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "best_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *                 "high_claim_id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506"
+           *               },
+           *               "killed_combatants": null,
+           *               "injured": null,
+           *               "detained": null,
+           *               "missing": null
+           *             },
+           *             "created_at": "2025-03-07T18:20:00.000Z",
+           *             "updated_at": "2025-03-08T09:15:00.000Z",
+           *             "version": 3,
+           *             "deleted_at": null
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           'application/geo+json': {
             /** @enum {string} */
             type: 'FeatureCollection';
@@ -4247,6 +9580,8 @@ export interface operations {
             }[];
             /** @description Foreign member: the cursor of the next page */
             next_cursor?: string | null;
+            /** @description Foreign member, with count=true: how many records the filters select */
+            total?: number;
           };
         };
       };
@@ -4256,6 +9591,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4265,6 +9616,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4274,6 +9635,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4283,6 +9654,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4292,6 +9673,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4301,6 +9692,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4310,6 +9711,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4319,6 +9730,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4328,6 +9749,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/export/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4342,6 +9773,8 @@ export interface operations {
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description Claims made by this source */
@@ -4365,8 +9798,44 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example [
+           *       {
+           *         "id": "c7d8e9f0-2b3c-4d5e-9f60-718293a4b506",
+           *         "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *         "source_id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *         "stance": "supports",
+           *         "statement": "About 40 civilians were executed together in al-Mukhtariya.",
+           *         "language": "en",
+           *         "published_at": "2025-03-07T18:00:00.000Z",
+           *         "url": "https://snhr.org/blog/2025/03/07/latakia/",
+           *         "killed": 40,
+           *         "killed_civilians": 40,
+           *         "figures_are_minimum": false,
+           *         "credibility": 2,
+           *         "translation": null,
+           *         "archived_url": null,
+           *         "content_sha256": null,
+           *         "killed_combatants": null,
+           *         "injured": null,
+           *         "detained": null,
+           *         "missing": null,
+           *         "review_status": "accepted",
+           *         "review_note": "Matches the victims’ list published the same day.",
+           *         "created_at": "2025-03-07T18:20:00.000Z",
+           *         "updated_at": "2025-03-08T09:15:00.000Z",
+           *         "version": 2,
+           *         "deleted_at": null
+           *       }
+           *     ]
+           */
           'application/json': components['schemas']['Claim'][];
+          /** @example {"id":"c7d8e9f0-2b3c-4d5e-9f60-718293a4b506","incident_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503","source_id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","stance":"supports","statement":"About 40 civilians were executed together in al-Mukhtariya.","language":"en","published_at":"2025-03-07T18:00:00.000Z","url":"https://snhr.org/blog/2025/03/07/latakia/","killed":40,"killed_civilians":40,"figures_are_minimum":false,"credibility":2,"translation":null,"archived_url":null,"content_sha256":null,"killed_combatants":null,"injured":null,"detained":null,"missing":null,"review_status":"accepted","review_note":"Matches the victims’ list published the same day.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-08T09:15:00.000Z","version":2,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,incident_id,source_id,stance,statement,language,translation,published_at,url,archived_url,content_sha256,killed,killed_civilians,killed_combatants,injured,detained,missing,figures_are_minimum,credibility,review_status,review_note,created_at,updated_at,version,deleted_at
+           *     c7d8e9f0-2b3c-4d5e-9f60-718293a4b506,8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503,3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,supports,About 40 civilians were executed together in al-Mukhtariya.,en,,2025-03-07T18:00:00.000Z,https://snhr.org/blog/2025/03/07/latakia/,,,40,40,,,,,false,2,accepted,Matches the victims’ list published the same day.,2025-03-07T18:20:00.000Z,2025-03-08T09:15:00.000Z,2,
+           */
           'text/csv': string;
         };
       };
@@ -4376,6 +9845,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4385,6 +9870,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4394,6 +9889,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4403,6 +9908,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4412,6 +9927,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4421,6 +9946,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4430,6 +9965,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4439,6 +9984,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4448,6 +10003,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/export/claims",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4462,6 +10027,8 @@ export interface operations {
         fields?: string | string[];
         /** @description With csv: add a row of HXL hashtags under the header */
         hxl?: 'true' | 'false';
+        /** @description With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula */
+        csv_raw?: 'true' | 'false';
         /** @description true to list deleted records too (as tombstones with deleted_at) */
         include_deleted?: 'true' | 'false';
         /** @description One or more kinds, comma-separated */
@@ -4481,8 +10048,34 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example [
+           *       {
+           *         "id": "3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01",
+           *         "name": "Syrian Network for Human Rights",
+           *         "acronym": "SNHR",
+           *         "kind": "monitor",
+           *         "url": "https://snhr.org/",
+           *         "country": "SYR",
+           *         "independence_group": "snhr",
+           *         "reliability": "B",
+           *         "party_to_conflict": false,
+           *         "protected": false,
+           *         "notes": "Independent monitor documenting casualties in Syria since 2011.",
+           *         "created_at": "2025-03-07T18:20:00.000Z",
+           *         "updated_at": "2025-03-07T18:20:00.000Z",
+           *         "version": 1,
+           *         "deleted_at": null
+           *       }
+           *     ]
+           */
           'application/json': components['schemas']['Source'][];
+          /** @example {"id":"3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01","name":"Syrian Network for Human Rights","acronym":"SNHR","kind":"monitor","url":"https://snhr.org/","country":"SYR","independence_group":"snhr","reliability":"B","party_to_conflict":false,"protected":false,"notes":"Independent monitor documenting casualties in Syria since 2011.","created_at":"2025-03-07T18:20:00.000Z","updated_at":"2025-03-07T18:20:00.000Z","version":1,"deleted_at":null} */
           'application/x-ndjson': string;
+          /**
+           * @example id,name,acronym,kind,url,country,independence_group,reliability,party_to_conflict,protected,notes,created_at,updated_at,version,deleted_at
+           *     3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01,Syrian Network for Human Rights,SNHR,monitor,https://snhr.org/,SYR,snhr,B,false,false,Independent monitor documenting casualties in Syria since 2011.,2025-03-07T18:20:00.000Z,2025-03-07T18:20:00.000Z,1,
+           */
           'text/csv': string;
         };
       };
@@ -4492,6 +10085,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4501,6 +10110,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4510,6 +10129,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4519,6 +10148,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4528,6 +10167,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4537,6 +10186,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4546,6 +10205,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4555,6 +10224,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4564,6 +10243,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/export/sources",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4625,6 +10314,49 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "group_by": "month",
+           *       "data": [
+           *         {
+           *           "key": "2025-03",
+           *           "incidents": 3,
+           *           "casualties": {
+           *             "killed": {
+           *               "low": 405,
+           *               "best": 405,
+           *               "high": 405
+           *             },
+           *             "killed_civilians": {
+           *               "low": 305,
+           *               "best": 305,
+           *               "high": 305
+           *             },
+           *             "killed_combatants": {
+           *               "low": 100,
+           *               "best": 100,
+           *               "high": 100
+           *             },
+           *             "injured": {
+           *               "low": 0,
+           *               "best": 0,
+           *               "high": 0
+           *             },
+           *             "detained": {
+           *               "low": 0,
+           *               "best": 0,
+           *               "high": 0
+           *             },
+           *             "missing": {
+           *               "low": 0,
+           *               "best": 0,
+           *               "high": 0
+           *             }
+           *           }
+           *         }
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['IncidentStats'];
         };
       };
@@ -4634,6 +10366,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4643,6 +10391,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4652,6 +10410,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4661,6 +10429,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4670,6 +10448,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4679,6 +10467,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4688,6 +10486,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4697,6 +10505,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/stats/incidents",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4709,6 +10527,8 @@ export interface operations {
         limit?: number;
         /** @description Opaque cursor from `next_cursor` of the previous page */
         cursor?: string;
+        /** @description true: add `total`, the exact number of records the filters select (one more query) */
+        count?: 'true' | 'false';
         /** @description true to list revoked keys too */
         include_revoked?: 'true' | 'false';
       };
@@ -4721,11 +10541,30 @@ export interface operations {
       /** @description A page of keys */
       200: {
         headers: {
-          /** @description The next page, as `<url>; rel="next"`; absent on the last page */
+          /** @description The next page as `<url>; rel="next"` (absent on the last page), and the first as `<url>; rel="first"` */
           Link?: string;
+          /** @description With count=true: how many records the filters select (also `total` in JSON) */
+          'X-Total-Count'?: string;
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "data": [
+           *         {
+           *           "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *           "name": "Review desk",
+           *           "role": "verifier",
+           *           "prefix": "cbk_Hbw6OYFQ",
+           *           "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *           "created_at": "2025-03-07T18:20:00.000Z",
+           *           "last_used_at": "2025-03-08T09:15:00.000Z",
+           *           "revoked_at": null
+           *         }
+           *       ],
+           *       "next_cursor": "eyJzIjoiLW9jY3VycmVkX2Zyb20iLCJhIjpbIjIwMjUtMDMtMDYiLCI4YjJlNGY2MCJdfQ"
+           *     }
+           */
           'application/json': components['schemas']['ApiKeyPage'];
         };
       };
@@ -4735,6 +10574,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4744,6 +10599,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4753,6 +10618,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4762,6 +10637,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4771,6 +10656,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4780,6 +10675,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4789,6 +10694,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4798,6 +10713,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4815,6 +10740,12 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "name": "Review desk",
+         *       "role": "verifier"
+         *     }
+         */
         'application/json': components['schemas']['ApiKeyCreateInput'];
       };
     };
@@ -4829,6 +10760,19 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "id": "8d8dc9a1-0b58-403c-8d6c-56b479cbe323",
+           *       "name": "Review desk",
+           *       "role": "verifier",
+           *       "prefix": "cbk_Hbw6OYFQ",
+           *       "created_by": "5c9cb12d-204c-4564-8e27-f21e8dcec70e",
+           *       "created_at": "2025-03-07T18:20:00.000Z",
+           *       "last_used_at": null,
+           *       "revoked_at": null,
+           *       "secret": "cbk_Hbw6OYFQx2VJ0aQk7mZp3RtY9sLc1WdE5uGhNf8KbTo"
+           *     }
+           */
           'application/json': components['schemas']['ApiKeyCreated'];
         };
       };
@@ -4838,6 +10782,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4847,6 +10807,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4856,6 +10826,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4865,6 +10845,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4874,6 +10865,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4883,6 +10884,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4892,6 +10903,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4901,6 +10922,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unprocessable",
+           *       "title": "Unprocessable Content",
+           *       "status": 422,
+           *       "detail": "No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4910,6 +10941,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4919,6 +10960,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4928,6 +10979,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4937,6 +10998,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/api-keys",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4967,6 +11038,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "Unknown query parameter \"contry\": did you mean \"country\"?",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "query.contry",
+           *           "message": "Unknown query parameter \"contry\": did you mean \"country\"?"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4976,6 +11063,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4985,6 +11082,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -4994,6 +11101,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-found",
+           *       "title": "Not Found",
+           *       "status": 404,
+           *       "detail": "No api key with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5003,6 +11120,17 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/conflict",
+           *       "title": "Conflict",
+           *       "status": 409,
+           *       "detail": "Another incident already carries the external id acled:SYR110002.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "constraint": "incident_external_ids_system_external_id_unique"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5012,6 +11140,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5021,6 +11159,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5030,6 +11178,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5039,6 +11197,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5048,6 +11216,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5057,6 +11235,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5066,6 +11254,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/api-keys/8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5086,7 +11284,9 @@ export interface operations {
     /** @description The file: text/csv for acled_csv, ucdp_ged_csv and csv; application/x-ndjson for ndjson. At most IMPORT_BODY_LIMIT bytes. */
     requestBody: {
       content: {
+        /** @example {"title":"Mass killing of civilians in al-Mukhtariya","summary":"About 40 civilians executed together in the village; videos show the bodies.","category":"violence_against_civilians","subcategory":"mass_killing","occurred_from":"2025-03-06","occurred_to":"2025-03-07","date_precision":"day","country":"SYR","admin1":"Latakia","admin2":"Latakia","place":"al-Mukhtariya","latitude":35.6017,"longitude":35.8861,"geo_precision":"near","actors":[{"name":"Civilians","role":"target"}],"tags":["coastal-violence-2025"],"parent_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501","external_ids":[{"system":"acled","id":"SYR110002"}]} */
         'text/csv': string;
+        /** @example {"title":"Mass killing of civilians in al-Mukhtariya","summary":"About 40 civilians executed together in the village; videos show the bodies.","category":"violence_against_civilians","subcategory":"mass_killing","occurred_from":"2025-03-06","occurred_to":"2025-03-07","date_precision":"day","country":"SYR","admin1":"Latakia","admin2":"Latakia","place":"al-Mukhtariya","latitude":35.6017,"longitude":35.8861,"geo_precision":"near","actors":[{"name":"Civilians","role":"target"}],"tags":["coastal-violence-2025"],"parent_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d501","external_ids":[{"system":"acled","id":"SYR110002"}]} */
         'application/x-ndjson': string;
       };
     };
@@ -5097,7 +11297,51 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "format": "acled_csv",
+           *       "dry_run": false,
+           *       "summary": {
+           *         "rows": 2,
+           *         "created": 1,
+           *         "updated": 0,
+           *         "unchanged": 0,
+           *         "rejected": 1
+           *       },
+           *       "rows": [
+           *         {
+           *           "row": 1,
+           *           "external_id": {
+           *             "system": "acled",
+           *             "id": "SYR110002"
+           *           },
+           *           "outcome": "created",
+           *           "incident_id": "8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503"
+           *         },
+           *         {
+           *           "row": 2,
+           *           "external_id": {
+           *             "system": "acled",
+           *             "id": "SYR110003"
+           *           },
+           *           "outcome": "rejected",
+           *           "incident_id": null,
+           *           "errors": [
+           *             {
+           *               "path": "event_date",
+           *               "message": "must be a date, YYYY-MM-DD"
+           *             }
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ImportReport'];
+          /**
+           * @example {"row":1,"external_id":{"system":"acled","id":"SYR110002"},"outcome":"created","incident_id":"8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503"}
+           *     {"row":2,"external_id":{"system":"acled","id":"SYR110003"},"outcome":"rejected","incident_id":null,"errors":[{"path":"event_date","message":"must be a date, YYYY-MM-DD"}]}
+           *     {"format":"acled_csv","dry_run":false,"summary":{"rows":2,"created":1,"updated":0,"unchanged":0,"rejected":1}}
+           */
           'application/x-ndjson': string;
         };
       };
@@ -5107,6 +11351,22 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/validation",
+           *       "title": "Invalid request",
+           *       "status": 400,
+           *       "detail": "The request body is not valid: 1 problem(s), listed in errors.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60",
+           *       "errors": [
+           *         {
+           *           "path": "body.killed",
+           *           "message": "Too small: expected number to be >=0"
+           *         }
+           *       ]
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5116,6 +11376,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unauthorized",
+           *       "title": "Unauthorized",
+           *       "status": 401,
+           *       "detail": "This API key is unknown or has been revoked.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5125,6 +11395,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/forbidden",
+           *       "title": "Forbidden",
+           *       "status": 403,
+           *       "detail": "This needs the contributor role; this key is reader.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5134,6 +11414,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/not-acceptable",
+           *       "title": "Not Acceptable",
+           *       "status": 406,
+           *       "detail": "None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5143,6 +11433,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/body-too-large",
+           *       "title": "Content Too Large",
+           *       "status": 413,
+           *       "detail": "Request body is too large",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5152,6 +11452,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/uri-too-long",
+           *       "title": "URI Too Long",
+           *       "status": 414,
+           *       "detail": "A path segment is longer than 200 characters.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5161,6 +11471,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unsupported-media-type",
+           *       "title": "Unsupported Media Type",
+           *       "status": 415,
+           *       "detail": "Unsupported Media Type: text/plain",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5170,6 +11490,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/http-429",
+           *       "title": "Too Many Requests",
+           *       "status": 429,
+           *       "detail": "Rate limit of 300 requests a minute reached; retry in 42 seconds.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5179,6 +11509,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/request-head-too-large",
+           *       "title": "Request Header Fields Too Large",
+           *       "status": 431,
+           *       "detail": "The request line and headers together exceed 16 KiB.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5188,6 +11528,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/internal",
+           *       "title": "Internal Server Error",
+           *       "status": 500,
+           *       "detail": "An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };
@@ -5197,6 +11547,16 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "type": "/problems/unavailable",
+           *       "title": "Service Unavailable",
+           *       "status": 503,
+           *       "detail": "The database is not reachable right now; retry later.",
+           *       "instance": "/v1/imports",
+           *       "request_id": "0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60"
+           *     }
+           */
           'application/problem+json': components['schemas']['Problem'];
         };
       };

@@ -26,7 +26,16 @@ export const pageQuerySchema = {
     .describe('Opaque cursor from `next_cursor` of the previous page'),
 };
 
-export const pageSchema = <T extends z.ZodType>(item: T, id: string) =>
+/** `count=true`: the page also says how many records the filters select in all (lists that can count take it). */
+export const countQuerySchema = {
+  count: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('true: add `total`, the exact number of records the filters select (one more query)'),
+};
+
+export const pageSchema = <T extends z.ZodType>(item: T, id: string, example?: object) =>
   z
     .object({
       data: z.array(item),
@@ -34,12 +43,19 @@ export const pageSchema = <T extends z.ZodType>(item: T, id: string) =>
         .string()
         .nullable()
         .describe('Pass as `cursor` for the next page; null on the last page'),
+      total: z
+        .number()
+        .int()
+        .optional()
+        .describe('With count=true: how many records the filters select, on every page'),
     })
-    .meta({ id });
+    .meta({ id, ...(example ? { examples: [example] } : {}) });
 
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
+  /** With `count=true`: how many records the filters select in all. */
+  total?: number;
 }
 
 /** Where a page ended: the sort it was taken with and the sort key of its last row (ending with the id). */

@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglit
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { readCursor } from './cursor';
+import { acquireDataDirLock, DataDirInUseError, type DataDirLock } from './data-dir-lock';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -34,6 +35,8 @@ export interface Database {
    * server has it: PGlite runs one statement at a time, so a long read there goes in short batches instead.
    */
   readCursor?(query: SQL, batchSize: number): AsyncGenerator<unknown[][], void, undefined>;
+  /** The embedded database's lock on its data directory (see data-dir-lock.ts), held until `close`. */
+  readonly dataDirLock?: DataDirLock;
 }
 
 export interface PostgresOptions {
@@ -125,7 +128,7 @@ export function openPostgres({
 }
 
 /** Wraps an open PGlite instance (embedded PostgreSQL in WebAssembly; one connection, transactions serialised). */
-export function wrapPglite(client: PGlite): Database {
+export function wrapPglite(client: PGlite, dataDirLock?: DataDirLock): Database {
   const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as PgliteDatabase<Schema>;
   return {
     driver: 'pglite',
@@ -137,24 +140,42 @@ export function wrapPglite(client: PGlite): Database {
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
     },
     async close() {
-      if (!client.closed) await client.close();
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        dataDirLock?.release();
+      }
     },
+    ...(dataDirLock ? { dataDirLock } : {}),
   };
 }
 
-/** PGlite keeping its files in `dataDir`, or in memory when `dataDir` is undefined. */
-export async function openPglite(dataDir?: string): Promise<Database> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir ? path.resolve(dataDir) : undefined);
-  return wrapPglite(client);
+/**
+ * PGlite keeping its files in `dataDir`, or in memory when `dataDir` is undefined. A data directory is locked for
+ * this process first (`command` says what holds it); another process holding it is refused with
+ * `DataDirInUseError`.
+ */
+export async function openPglite(dataDir?: string, command = 'server'): Promise<Database> {
+  if (!dataDir) return wrapPglite(await PGlite.create());
+  await mkdir(dataDir, { recursive: true });
+  const lock = acquireDataDirLock(dataDir, command);
+  try {
+    return wrapPglite(await PGlite.create(path.resolve(dataDir)), lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
 }
 
-export async function openDatabase(config: {
-  DATABASE_URL?: string | undefined;
-  DATA_DIR: string;
-  DB_POOL_MAX: number;
-  STATEMENT_TIMEOUT_MS: number;
-}): Promise<Database> {
+export async function openDatabase(
+  config: {
+    DATABASE_URL?: string | undefined;
+    DATA_DIR: string;
+    DB_POOL_MAX: number;
+    STATEMENT_TIMEOUT_MS: number;
+  },
+  command = 'server',
+): Promise<Database> {
   if (config.DATABASE_URL) {
     return openPostgres({
       url: config.DATABASE_URL,
@@ -163,7 +184,54 @@ export async function openDatabase(config: {
     });
   }
   // PGlite runs one statement at a time in this process and has no statement timeout.
-  return openPglite(config.DATA_DIR);
+  return openPglite(config.DATA_DIR, command);
+}
+
+/** The parts of a postgres:// URL a person types on a command line. */
+function serverOf(url: string) {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname || 'localhost',
+    port: parsed.port || '5432',
+    user: decodeURIComponent(parsed.username) || undefined,
+    database:
+      decodeURIComponent(parsed.pathname.slice(1)) || decodeURIComponent(parsed.username) || 'postgres',
+  };
+}
+
+const shellWord = (word: string) =>
+  /^[\w.@%+=:,/-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * One line saying why the database could not be opened at start, and what to do, for the failures a person
+ * setting the service up meets (a database not created yet, a server not running, a wrong password, a data
+ * directory in use); undefined for anything else, which is reported whole.
+ */
+export function startupFailure(
+  err: unknown,
+  config: { DATABASE_URL?: string | undefined },
+): string | undefined {
+  if (err instanceof DataDirInUseError) return err.message;
+  if (!config.DATABASE_URL) return undefined;
+  const { host, port, user, database } = serverOf(config.DATABASE_URL);
+  const where = `${host}:${port}`;
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
+    if (code === '3D000') {
+      const createdb = ['createdb', '-h', host, '-p', port, ...(user ? ['-U', user] : []), database]
+        .map(shellWord)
+        .join(' ');
+      return `The database "${database}" does not exist on the PostgreSQL server at ${where}: create it with \`${createdb}\`, then start again.`;
+    }
+    if (code === '28P01' || code === '28000') {
+      return `The PostgreSQL server at ${where} refused the login${user ? ` of "${user}"` : ''} to "${database}": check the user and password in DATABASE_URL.`;
+    }
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT') {
+      return `No PostgreSQL server answers at ${where} (${code}): start it, or correct DATABASE_URL.`;
+    }
+    e = cause;
+  }
+  return undefined;
 }
 
 /** True when the database holds no record at all, deleted ones included. */
@@ -173,6 +241,14 @@ export async function isEmpty(db: Db): Promise<boolean> {
     sql`SELECT NOT EXISTS (SELECT 1 FROM sources) AND NOT EXISTS (SELECT 1 FROM incidents) AS empty`,
   );
   return Boolean(row?.empty);
+}
+
+/**
+ * Runs several reads on one snapshot (a read-only, repeatable-read transaction), so that they agree with each
+ * other however the data changes meanwhile: a page and the count of its list, say.
+ */
+export function readTogether<T>(db: Db, run: (tx: Executor) => Promise<T>): Promise<T> {
+  return db.transaction(run, { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
 
 /** Runs raw SQL and returns its rows; both drivers answer with `{ rows }`. */

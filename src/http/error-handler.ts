@@ -4,6 +4,7 @@ import { databaseFailure } from '../db/client';
 import { CONSTRAINT_RULES, findPgError } from '../db/constraints';
 import { AppError, type FieldError } from '../core/errors';
 import { problemType, statusTitle, STATUS_OF, type Problem } from './problems';
+import { unknownQueryParameter } from './strict-query';
 
 const LOCATIONS: Record<string, string> = {
   querystring: 'query',
@@ -12,8 +13,9 @@ const LOCATIONS: Record<string, string> = {
   body: 'body',
 };
 
-function validationProblem(err: FastifyError): Problem {
+function validationProblem(err: FastifyError, queryParameters: readonly string[] | undefined): Problem {
   const location = LOCATIONS[err.validationContext ?? 'body'] ?? 'body';
+  const unknownKeys: string[] = [];
   const errors: FieldError[] = (err.validation ?? []).flatMap((v) => {
     const pointer = v.instancePath
       .split('/')
@@ -22,24 +24,30 @@ function validationProblem(err: FastifyError): Problem {
     // zod reports unknown keys on the parent object; name each key itself.
     const keys = (v.params as { keys?: unknown } | undefined)?.keys;
     if (v.keyword === 'unrecognized_keys' && Array.isArray(keys) && keys.length) {
-      return keys.map((key) => ({
-        path: [location, ...pointer, String(key)].join('.'),
-        message: `Unrecognized key: "${String(key)}"`,
-      }));
+      return keys.map((key) => {
+        const name = String(key);
+        const topLevelQuery = location === 'query' && pointer.length === 0;
+        if (topLevelQuery) unknownKeys.push(name);
+        return {
+          path: [location, ...pointer, name].join('.'),
+          message: topLevelQuery
+            ? unknownQueryParameter(name, queryParameters)
+            : `Unrecognized key: "${name}"`,
+        };
+      });
     }
     return [{ path: [location, ...pointer].join('.'), message: v.message ?? 'invalid' }];
   });
-  return {
-    type: problemType('validation'),
-    title: 'Invalid request',
-    status: 400,
-    detail: `The request ${location === 'body' ? 'body' : location} is not valid: ${errors.length} problem(s), listed in errors.`,
-    errors,
-  };
+  // Unknown parameters alone: the detail says which, so that a client printing only the detail learns it.
+  const detail =
+    unknownKeys.length > 0 && unknownKeys.length === errors.length
+      ? errors.map((e) => e.message).join(' ')
+      : `The request ${location === 'body' ? 'body' : location} is not valid: ${errors.length} problem(s), listed in errors.`;
+  return { type: problemType('validation'), title: 'Invalid request', status: 400, detail, errors };
 }
 
 /** Maps any thrown error to the problem the client sees; 5xx never carries internal detail. */
-export function toProblem(err: unknown, requestId: string): Problem {
+export function toProblem(err: unknown, requestId: string, queryParameters?: readonly string[]): Problem {
   if (err instanceof AppError) {
     const status = STATUS_OF[err.kind];
     return {
@@ -51,7 +59,9 @@ export function toProblem(err: unknown, requestId: string): Problem {
       ...(err.details.errors ? { errors: err.details.errors } : {}),
     };
   }
-  if (hasZodFastifySchemaValidationErrors(err)) return validationProblem(err as FastifyError);
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    return validationProblem(err as FastifyError, queryParameters);
+  }
 
   const pgError = findPgError(err);
   if (pgError) {
@@ -136,7 +146,7 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
 
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err, request, reply) => {
-    const problem = toProblem(err, String(request.id));
+    const problem = toProblem(err, String(request.id), request.routeOptions.config.queryParameters);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ status: problem.status, detail: problem.detail }, 'request rejected');
     return sendProblem(reply, request, problem);

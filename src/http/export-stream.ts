@@ -22,9 +22,13 @@ export function exportStream<T extends object, Q extends object>(
   query: Q,
   format: Format,
   representations: Representations<T>,
-  options: { fields?: readonly string[] | undefined; hxl?: boolean | undefined },
+  options: {
+    fields?: readonly string[] | undefined;
+    hxl?: boolean | undefined;
+    csvRaw?: boolean | undefined;
+  },
 ): Readable {
-  const { fields, hxl = false } = options;
+  const { fields, hxl = false, csvRaw = false } = options;
   async function* chunks(): AsyncGenerator<string> {
     const [open, separator, close] = framing(format);
     yield format === 'csv' ? csvHead(representations, fields, hxl) : open;
@@ -34,7 +38,7 @@ export function exportStream<T extends object, Q extends object>(
       const page = await list({ ...query, limit: EXPORT_BATCH, cursor });
       if (page.data.length > 0) {
         if (format === 'csv') {
-          yield csvRows(representations, fields, page.data);
+          yield csvRows(representations, fields, page.data, csvRaw);
         } else if (format === 'ndjson') {
           yield page.data.map((d) => `${JSON.stringify(pickFields(d, fields))}\n`).join('');
         } else {
@@ -75,6 +79,7 @@ export function cursorExportStream(
   batches: AsyncIterable<unknown[][]>,
   format: Format,
   csvHeadText: string,
+  csvRaw = false,
 ): Readable {
   async function* chunks(): AsyncGenerator<string> {
     const [open, separator, close] = framing(format);
@@ -82,7 +87,7 @@ export function cursorExportStream(
     let first = true;
     for await (const rows of batches) {
       if (format === 'csv') {
-        yield csvTextRows(rows);
+        yield csvTextRows(rows, csvRaw);
       } else if (format === 'ndjson') {
         yield rows.map((r) => `${r[0] as string}\n`).join('');
       } else {

@@ -47,6 +47,38 @@ export interface GeoJsonFeature {
   properties: Record<string, unknown>;
 }
 
+/**
+ * CSV injection (OWASP): a spreadsheet runs a cell that begins with =, +, -, @, a tab or a carriage return as a
+ * formula (`=HYPERLINK(…)`, `+cmd|…`, `@SUM(…)`). Such a text cell is written with a leading single quote, which a
+ * spreadsheet reads as "text". So that the quote can be taken off again without doubt (the API's own CSV import does),
+ * a cell that already begins with quotes followed by one of those characters gets one more. Numbers and booleans
+ * are written as they are (a negative coordinate stays a number); JSON, NDJSON and GeoJSON are never touched.
+ */
+const FORMULA_LIKE = /^'*[=+\-@\t\r]/;
+
+export function neutraliseCell<T>(value: T): T | string {
+  return typeof value === 'string' && FORMULA_LIKE.test(value) ? `'${value}` : value;
+}
+
+/** A cell as it was before `neutraliseCell`: one leading quote taken off where it added one. */
+export function restoreCell(value: string): string {
+  return value.startsWith("'") && FORMULA_LIKE.test(value.slice(1)) ? value.slice(1) : value;
+}
+
+/**
+ * What a CSV response does with formula-like cells: neutralises them (the default), or, with `csv_raw=true`,
+ * writes them as stored, for tools that want the raw text. `csv_raw` with another format is refused, not ignored.
+ */
+export function csvRawOf(format: Format, csvRaw: boolean | undefined): boolean {
+  if (csvRaw !== undefined && format !== 'csv') {
+    throw new AppError('invalid', 'validation', 'csv_raw applies to CSV only.', {
+      title: 'Invalid request',
+      errors: [{ path: 'query.csv_raw', message: `applies to format=csv only, not ${format}` }],
+    });
+  }
+  return csvRaw ?? false;
+}
+
 /** The format, fields and HXL query parameters of lists and exports. */
 export const formatQueryFields = (fieldNames: readonly [string, ...string[]], geo: boolean) => ({
   format: z
@@ -57,6 +89,11 @@ export const formatQueryFields = (fieldNames: readonly [string, ...string[]], ge
     .optional()
     .describe('Only these fields, comma-separated (id is always included)'),
   hxl: queryBoolean.optional().describe('With csv: add a row of HXL hashtags under the header'),
+  csv_raw: queryBoolean
+    .optional()
+    .describe(
+      'With csv: true writes cells as stored. By default a text cell beginning with =, +, -, @, tab or carriage return gets a leading single quote, so that a spreadsheet does not run it as a formula',
+    ),
 });
 
 /**
@@ -122,22 +159,32 @@ export function csvHead<T>(
   return stringify(rows, CSV_OPTIONS);
 }
 
-/** CSV rows from cells already written as text (null for an empty cell), e.g. by the database. */
-export function csvTextRows(rows: unknown[][]) {
+/**
+ * CSV rows from cells already written as text (null for an empty cell), e.g. by the database; formula-like cells
+ * are neutralised unless `raw`.
+ */
+export function csvTextRows(rows: unknown[][], raw = false) {
   return stringify(
-    rows.map((row) => row.map((cell) => cell ?? '')),
+    rows.map((row) => row.map((cell) => (raw ? cell : neutraliseCell(cell)) ?? '')),
     CSV_OPTIONS,
   );
 }
 
+/** CSV rows of records; formula-like cells are neutralised unless `raw`. */
 export function csvRows<T>(
   representations: Representations<T>,
   fields: readonly string[] | undefined,
   items: T[],
+  raw = false,
 ) {
   const columns = csvColumns(representations, fields);
   return stringify(
-    items.map((item) => columns.map((c) => c.value(item) ?? '')),
+    items.map((item) =>
+      columns.map((c) => {
+        const value = c.value(item);
+        return (raw ? value : neutraliseCell(value)) ?? '';
+      }),
+    ),
     CSV_OPTIONS,
   );
 }
@@ -151,6 +198,26 @@ export function featureOf<T>(
   return fields?.length ? { ...feature, properties: pickFields(feature.properties, fields) } : feature;
 }
 
+/** A schema showing this example in the OpenAPI document (unchanged when there is none). */
+export const withExample = <S extends z.ZodType>(schema: S, example: unknown): S =>
+  example === undefined ? schema : (schema.meta({ examples: [example] }) as S);
+
+/** The example record a schema carries (`.meta({ examples })`), if any. */
+export const exampleOf = <T>(schema: z.ZodType): T | undefined =>
+  (z.globalRegistry.get(schema)?.examples as T[] | undefined)?.[0];
+
+/** A list or export of one example record in each format but JSON, for the OpenAPI document. */
+export function formatExamples<T extends object>(representations: Representations<T>, item: T | undefined) {
+  if (item === undefined) return { ndjson: undefined, csv: undefined, geojson: undefined };
+  return {
+    ndjson: `${JSON.stringify(item)}\n`,
+    csv: csvHead(representations, undefined, false) + csvRows(representations, undefined, [item]),
+    geojson: representations.feature
+      ? { type: 'FeatureCollection', features: [representations.feature(item)], next_cursor: null }
+      : undefined,
+  };
+}
+
 /**
  * Sends one page of a list in the chosen format. JSON keeps the `{data, next_cursor}` envelope; the others
  * carry the next page only in the Link header (GeoJSON also as a foreign member, `next_cursor`).
@@ -159,10 +226,15 @@ export function sendFormattedPage<T extends object>(
   reply: FastifyReply,
   format: Format,
   representations: Representations<T>,
-  page: { data: T[]; next_cursor: string | null },
-  options: { fields?: readonly string[] | undefined; hxl?: boolean | undefined },
+  page: { data: T[]; next_cursor: string | null; total?: number },
+  options: {
+    fields?: readonly string[] | undefined;
+    hxl?: boolean | undefined;
+    csvRaw?: boolean | undefined;
+  },
 ) {
   const { fields, hxl = false } = options;
+  const raw = csvRawOf(format, options.csvRaw);
   switch (format) {
     case 'json':
       if (!fields?.length) return page;
@@ -170,7 +242,7 @@ export function sendFormattedPage<T extends object>(
       return reply
         .type(MEDIA_TYPES.json)
         .serializer(JSON.stringify)
-        .send({ data: page.data.map((d) => pickFields(d, fields)), next_cursor: page.next_cursor });
+        .send({ ...page, data: page.data.map((d) => pickFields(d, fields)) });
     case 'ndjson':
       return reply
         .type(`${MEDIA_TYPES.ndjson}; charset=utf-8`)
@@ -178,7 +250,7 @@ export function sendFormattedPage<T extends object>(
     case 'csv':
       return reply
         .type(`${MEDIA_TYPES.csv}; charset=utf-8`)
-        .send(csvHead(representations, fields, hxl) + csvRows(representations, fields, page.data));
+        .send(csvHead(representations, fields, hxl) + csvRows(representations, fields, page.data, raw));
     case 'geojson':
       return reply
         .type(MEDIA_TYPES.geojson)
@@ -187,6 +259,7 @@ export function sendFormattedPage<T extends object>(
           type: 'FeatureCollection',
           features: page.data.map((d) => featureOf(representations, fields, d)),
           next_cursor: page.next_cursor,
+          ...(page.total !== undefined ? { total: page.total } : {}),
         });
   }
 }

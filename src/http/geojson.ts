@@ -19,4 +19,9 @@ export const featureCollectionSchema = <T extends z.ZodType>(properties: T) =>
       }),
     ),
     next_cursor: z.string().nullable().optional().describe('Foreign member: the cursor of the next page'),
+    total: z
+      .number()
+      .int()
+      .optional()
+      .describe('Foreign member, with count=true: how many records the filters select'),
   });

@@ -20,7 +20,22 @@ export const problemSchema = z
       )
       .optional(),
   })
-  .meta({ id: 'Problem' });
+  .meta({
+    id: 'Problem',
+    examples: [
+      {
+        type: '/problems/validation',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'Unknown query parameter "contry": did you mean "country"?',
+        instance: '/v1/incidents',
+        request_id: '0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60',
+        errors: [
+          { path: 'query.contry', message: 'Unknown query parameter "contry": did you mean "country"?' },
+        ],
+      },
+    ],
+  });
 
 export type Problem = z.infer<typeof problemSchema>;
 
@@ -87,6 +102,67 @@ const DESCRIPTIONS: Record<number, string> = {
   500: 'An unexpected error; nothing internal is disclosed, the request id identifies it in the logs.',
   503: 'The database cannot be reached or did not answer in time, or the server is overloaded or shutting down: retry after Retry-After.',
 };
+
+/** What a problem of each status typically says, for the OpenAPI document's examples. */
+const EXAMPLE_DETAILS: Record<number, [slug: string, detail: string, constraint?: string]> = {
+  401: ['unauthorized', 'This API key is unknown or has been revoked.'],
+  403: ['forbidden', 'This needs the contributor role; this key is reader.'],
+  406: [
+    'not-acceptable',
+    'None of the media types in Accept is available here; use one of application/json, application/x-ndjson, text/csv (or format=).',
+  ],
+  409: [
+    'conflict',
+    'Another incident already carries the external id acled:SYR110002.',
+    'incident_external_ids_system_external_id_unique',
+  ],
+  412: ['precondition-failed', 'The record is at version 3, not 2: read it again and retry.'],
+  413: ['body-too-large', 'Request body is too large'],
+  414: ['uri-too-long', 'A path segment is longer than 200 characters.'],
+  415: ['unsupported-media-type', 'Unsupported Media Type: text/plain'],
+  422: ['unprocessable', 'No source with id 3f1c9a52-7d4e-4b8a-9c21-5e6f7a8b9c01.'],
+  429: ['http-429', 'Rate limit of 300 requests a minute reached; retry in 42 seconds.'],
+  431: ['request-head-too-large', 'The request line and headers together exceed 16 KiB.'],
+  500: [
+    'internal',
+    'An unexpected error occurred. It has been logged with request id 0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60.',
+  ],
+  503: ['unavailable', 'The database is not reachable right now; retry later.'],
+};
+
+/** An example problem of this status, for the OpenAPI document; a 400 names a bad field of the body or query. */
+export function problemExample(status: number, instance: string, hasBody: boolean): Problem {
+  const request_id = '0f5b7c1e-8a2d-4e3f-9b6a-1c2d3e4f5a60';
+  if (status === 400) {
+    const [path, message] = hasBody
+      ? ['body.killed', 'Too small: expected number to be >=0']
+      : ['query.contry', 'Unknown query parameter "contry": did you mean "country"?'];
+    return {
+      type: problemType('validation'),
+      title: 'Invalid request',
+      status,
+      detail: hasBody ? 'The request body is not valid: 1 problem(s), listed in errors.' : message,
+      instance,
+      request_id,
+      errors: [{ path, message }],
+    };
+  }
+  // A 404 names the record of the route's own collection: /v1/sources/{id} has no source with that id.
+  const record = instance.split('/')[2]?.replace(/-/g, ' ').replace(/s$/, '') ?? 'record';
+  const [slug, detail, constraint] =
+    status === 404
+      ? ['not-found', `No ${record} with id 8b2e4f60-1a3c-4d5e-8f70-91a2b3c4d503.`]
+      : (EXAMPLE_DETAILS[status] ?? [`http-${status}`, statusTitle(status)]);
+  return {
+    type: problemType(slug),
+    title: statusTitle(status),
+    status,
+    detail,
+    instance,
+    request_id,
+    ...(constraint ? { constraint } : {}),
+  };
+}
 
 type ProblemStatus = 400 | 401 | 403 | 404 | 406 | 409 | 412 | 413 | 414 | 415 | 422 | 429 | 431 | 500 | 503;
 

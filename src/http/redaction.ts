@@ -7,8 +7,11 @@ import { seesProtected } from './access';
 /** What a reader below contributor sees instead of a protected source's name. */
 export const PROTECTED_NAME = '[protected source]';
 
-/** Fields that identify a protected source, and the fields of its claims that could identify it. */
-const SOURCE_FIELDS = ['acronym', 'url', 'notes'] as const;
+/**
+ * Fields that identify a protected source, and the fields of its claims that could identify it. A source's
+ * independence group often names its circle (a witness's family, a local network), so it is withheld too.
+ */
+const SOURCE_FIELDS = ['acronym', 'url', 'notes', 'independence_group'] as const;
 // A review note is free text in which a reviewer may well name the source.
 const CLAIM_FIELDS = [
   'statement',

@@ -9,6 +9,9 @@ import type { Redaction } from './redaction';
 import { idempotencyKeyHeader } from './idempotency';
 import {
   chooseFormat,
+  exampleOf,
+  formatExamples,
+  withExample,
   FORMATS,
   pickFields,
   sendFormattedPage,
@@ -21,7 +24,7 @@ import { BODY_PROBLEMS, securedProblems } from './problems';
 import { clientHasVersion, etagOf, ifMatchOf, writeContext } from './request-context';
 import { jsonResponse } from './responses';
 
-type FormatQuery = { format?: Format; fields?: string[]; hxl?: boolean };
+type FormatQuery = { format?: Format; fields?: string[]; hxl?: boolean; csv_raw?: boolean };
 
 /** What a resource's service offers the standard collection routes. */
 export interface CrudService<Item, Create, Patch, Query> {
@@ -110,18 +113,29 @@ export function resourceRoutes<
       .optional()
       .describe('Only these fields, comma-separated (id is always included)'),
   });
+  const examples = formatExamples(representations, exampleOf<z.output<I>>(schemas.item));
   const listContent = {
     description: `A page of ${plural.toLowerCase()}`,
     content: {
       'application/json': { schema: schemas.page },
       'application/x-ndjson': {
-        schema: z.string().describe(`One ${lower} per line; the next page is in Link`),
+        schema: withExample(
+          z.string().describe(`One ${lower} per line; the next page is in Link`),
+          examples.ndjson,
+        ),
       },
       'text/csv': {
-        schema: z.string().describe('A header row (and an HXL row with hxl=true), then one row per record'),
+        schema: withExample(
+          z.string().describe('A header row (and an HXL row with hxl=true), then one row per record'),
+          examples.csv,
+        ),
       },
       ...(representations.feature
-        ? { 'application/geo+json': { schema: featureCollectionSchema(schemas.item) } }
+        ? {
+            'application/geo+json': {
+              schema: withExample(featureCollectionSchema(schemas.item), examples.geojson),
+            },
+          }
         : {}),
     },
   };
@@ -136,17 +150,18 @@ export function resourceRoutes<
       querystring: schemas.listQuery,
       response: { 200: listContent, ...securedProblems(406) },
     },
-    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
+    config: { access: 'read', responseHeaders: { 200: ['Link', 'X-Total-Count'] } },
     handler: async (request, reply) => {
       const query = request.query as z.output<Q> & FormatQuery;
       const format = chooseFormat(request, formats, query.format);
       const redactor = await redactionFor(request);
       const result = await service.list({ ...query, seesProtected: seesProtected(request) });
       const data = redactor ? result.data.map((d) => redactor.record(resourceType, d)) : result.data;
-      const page = sendPage(request, reply, { data, nextCursor: result.nextCursor });
+      const page = sendPage(request, reply, { ...result, data });
       return sendFormattedPage(reply, format, representations, page, {
         fields: query.fields,
         hxl: query.hxl,
+        csvRaw: query.csv_raw,
       });
     },
   };

@@ -45,11 +45,23 @@ export function responseJsonSchema(schema: z.ZodType): JsonSchema {
  * runs as well, first, so any response that does not match its schema fails the suite instead of being coerced.
  */
 export function createSerializerCompiler(options: { verify: boolean }): FastifySerializerCompiler<z.ZodType> {
+  // Most routes answer their problems with one schema: each schema is compiled once, and only when a response
+  // first needs it, so that the server starts in a fraction of the time compiling them all would take.
+  const compiled = new WeakMap<z.ZodType, (data: unknown) => string>();
+  const writerOf = (schema: z.ZodType) => {
+    let write = compiled.get(schema);
+    if (!write) {
+      write = fastJson(responseJsonSchema(schema) as unknown as Parameters<typeof fastJson>[0]);
+      compiled.set(schema, write);
+    }
+    return write;
+  };
   return (route) => {
     const schema = route.schema as z.ZodType;
     if (schema instanceof z.ZodUndefined) return () => '';
-    const write = fastJson(responseJsonSchema(schema) as unknown as Parameters<typeof fastJson>[0]);
-    if (!options.verify) return (data: unknown) => write(data);
+    let writer: ((data: unknown) => string) | undefined;
+    const write = (data: unknown) => (writer ??= writerOf(schema))(data);
+    if (!options.verify) return write;
     const check = zodSerializerCompiler(route as never) as (data: unknown) => string;
     return (data: unknown) => {
       check(data);

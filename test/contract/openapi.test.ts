@@ -60,6 +60,8 @@ const CONTRACT_OPERATIONS = new Set([
   'POST /v1/api-keys',
   'DELETE /v1/api-keys/{id}',
   'GET /metrics',
+  // SPEC §8: the landing page.
+  'GET /',
 ]);
 
 /**

@@ -130,3 +130,10 @@ export const committedAtOrAfter = (start: string) => ({
     Date.parse(value) - Date.parse(start) < 60_000,
   toAsymmetricMatcher: () => `a commit time at or after ${start}`,
 });
+
+/** The targets of a Link header (RFC 8288) by relation: `linkTargets(res.headers.link).next`. */
+export function linkTargets(header: string | undefined): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const match of (header ?? '').matchAll(/<([^>]*)>\s*;\s*rel="([^"]+)"/g)) found[match[2]!] = match[1]!;
+  return found;
+}

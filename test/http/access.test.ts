@@ -38,6 +38,7 @@ function secretsOf(tag: string) {
     acronym: `${tag.toUpperCase()}WCOLL`,
     url: `https://${tag}-witness.example.org/`,
     notes: `contact ${tag}notesword`,
+    independence_group: `${tag}-family-circle`,
     protected: true,
   };
   const claim = {
@@ -59,6 +60,7 @@ function secretsOf(tag: string) {
   const rationale = `Ruled on the testimony collected by ${tag}rationaleword`;
   const markers = [
     ...words,
+    source.independence_group,
     `${tag}rationaleword`,
     `${tag}-witness.example.org`,
     `${tag}-claim.example.org`,
@@ -167,12 +169,20 @@ interface OpenApiOperation {
   parameters?: { in: string; name: string; required?: boolean; schema?: { enum?: unknown[] } }[];
 }
 
-/** The query parameters the route requires, with a valid value each, read from the app's own OpenAPI document. */
-function requiredQuery(route: RouteEntry): Record<string, string> {
+function operationOf(route: RouteEntry): OpenApiOperation | undefined {
   const document = t.app.swagger() as unknown as {
     paths: Record<string, Record<string, OpenApiOperation>>;
   };
-  const operation = document.paths[route.url.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
+  return document.paths[route.url.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
+}
+
+/** Whether the route takes this query parameter (an unknown one is refused). */
+const takes = (route: RouteEntry, name: string) =>
+  (operationOf(route)?.parameters ?? []).some((p) => p.in === 'query' && p.name === name);
+
+/** The query parameters the route requires, with a valid value each, read from the app's own OpenAPI document. */
+function requiredQuery(route: RouteEntry): Record<string, string> {
+  const operation = operationOf(route);
   return Object.fromEntries(
     (operation?.parameters ?? [])
       .filter((p) => p.in === 'query' && p.required)
@@ -199,8 +209,8 @@ function requestFor(route: RouteEntry, target: Target, http: Http) {
   const query = new URLSearchParams(requiredQuery(route));
   if (route.method === 'GET' && !hasParameter(route) && route.url.startsWith('/v1/')) {
     // Lists and feeds whole, deleted records included where the route knows the filter.
-    query.set('limit', '1000');
-    if (target === 'deleted') query.set('include_deleted', 'true');
+    if (takes(route, 'limit')) query.set('limit', '1000');
+    if (target === 'deleted' && takes(route, 'include_deleted')) query.set('include_deleted', 'true');
   }
   const url = `${pathFor(route, target)}${query.size ? `?${query}` : ''}`;
   const method = route.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete' | 'options';
@@ -311,7 +321,8 @@ describe('the access policy', () => {
     // (a record found, a count that moves) tells the caller the word belongs to a protected source.
     const differences: string[] = [];
     const gets = t.app.routeCatalog.filter((r) => r.method === 'GET' && r.url.startsWith('/v1/'));
-    for (const route of gets) {
+    // Only routes that search: q elsewhere is refused alike for any word.
+    for (const route of gets.filter((r) => takes(r, 'q'))) {
       for (const target of ['protected', 'deleted'] as const) {
         // A revoked key is refused before any search (the matrix checks that).
         // Incidents search one way when ranked by relevance and another when sorted otherwise: both are asked.
@@ -321,8 +332,10 @@ describe('the access policy', () => {
         for (const who of shielded().filter((c) => !c.revoked)) {
           for (const sort of sorts) {
             const search = async (term: string) => {
-              const query = new URLSearchParams({ ...requiredQuery(route), q: term, limit: '1000' });
-              if (target === 'deleted') query.set('include_deleted', 'true');
+              const query = new URLSearchParams({ ...requiredQuery(route), q: term });
+              if (takes(route, 'limit')) query.set('limit', '1000');
+              if (target === 'deleted' && takes(route, 'include_deleted'))
+                query.set('include_deleted', 'true');
               if (sort) query.set('sort', sort);
               return who.http.get(`${pathFor(route, target)}?${query}`);
             };
@@ -433,7 +446,13 @@ describe('deleted records', () => {
       const http = caller(name).http;
       const asOf = encodeURIComponent(beforeDeletion);
       const source = await http.get(`/v1/sources/${targets.deleted.source}?as_of=${asOf}`).expect(200);
-      expect(source.body).toMatchObject({ name: PROTECTED_NAME, acronym: null, url: null, notes: null });
+      expect(source.body).toMatchObject({
+        name: PROTECTED_NAME,
+        acronym: null,
+        url: null,
+        notes: null,
+        independence_group: null,
+      });
       const claim = await http.get(`/v1/claims/${targets.deleted.claim}?as_of=${asOf}`).expect(200);
       expect(claim.body).toMatchObject({
         statement: null,
@@ -450,6 +469,7 @@ describe('deleted records', () => {
     const http = caller('contributor').http;
     const source = await http.get(`/v1/sources/${targets.deleted.source}?as_of=${asOf}`).expect(200);
     expect(source.body.name).toBe(DELETED.source.name);
+    expect(source.body.independence_group).toBe(DELETED.source.independence_group);
     const claim = await http.get(`/v1/claims/${targets.deleted.claim}?as_of=${asOf}`).expect(200);
     expect(claim.body.statement).toBe(DELETED.claim.statement);
   });
@@ -476,6 +496,13 @@ describe('protected sources', () => {
       `/v1/sources/${targets.deleted.source}/history`,
       `/v1/claims/${targets.deleted.claim}/history`,
       '/v1/changes?limit=1000',
+      `/v1/sources/${source}?as_of=${encodeURIComponent(new Date().toISOString())}`,
+      `/v1/sources/${source}?fields=name,independence_group`,
+      '/v1/sources?format=csv&hxl=true',
+      '/v1/sources?format=ndjson',
+      '/v1/sources?fields=independence_group',
+      '/v1/export/sources',
+      '/v1/export/sources?fields=independence_group&format=csv',
     ];
   };
 
@@ -492,6 +519,7 @@ describe('protected sources', () => {
       acronym: null,
       url: null,
       notes: null,
+      independence_group: null,
       protected: true,
     });
     const claim = await http.get(`/v1/claims/${targets.protected.claim}`);
@@ -519,6 +547,7 @@ describe('protected sources', () => {
     const http = caller('contributor').http;
     const source = await http.get(`/v1/sources/${targets.protected.source}`).expect(200);
     expect(source.body.name).toBe(PROTECTED.source.name);
+    expect(source.body.independence_group).toBe(PROTECTED.source.independence_group);
     const found = await http.get('/v1/incidents?q=zqxstatementword').expect(200);
     expect(found.body.data.map((i: { id: string }) => i.id)).toEqual([targets.protected.incident]);
   });

@@ -23,7 +23,7 @@ export async function apiKeyRoutes(parent: FastifyInstance, { service }: { servi
   app.route({
     method: 'GET',
     url: '/v1/api-keys',
-    config: { access: 'admin', responseHeaders: { 200: ['Link'] } },
+    config: { access: 'admin', responseHeaders: { 200: ['Link', 'X-Total-Count'] } },
     schema: {
       operationId: 'listApiKeys',
       tags,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ROLES } from '../../db/schema';
 import { requiredText, timestampOutput, uuid } from '../../http/fields';
-import { pageQuerySchema, pageSchema } from '../../core/paging';
+import { countQuerySchema, pageQuerySchema, pageSchema } from '../../core/paging';
+import { apiKeyCreatedExample, apiKeyCreateExample, apiKeyExample, pageExample } from '../demo/demo-examples';
 
 export const apiKeySchema = z
   .object({
@@ -14,7 +15,7 @@ export const apiKeySchema = z
     last_used_at: timestampOutput.nullable().describe('Updated at most once a minute'),
     revoked_at: timestampOutput.nullable(),
   })
-  .meta({ id: 'ApiKey' });
+  .meta({ id: 'ApiKey', examples: [apiKeyExample] });
 
 export const apiKeyCreatedSchema = apiKeySchema
   .extend({
@@ -25,17 +26,18 @@ export const apiKeyCreatedSchema = apiKeySchema
         'The key itself: shown only in this response, store it now. null in a replay of the same Idempotency-Key: the secret is never stored.',
       ),
   })
-  .meta({ id: 'ApiKeyCreated' });
+  .meta({ id: 'ApiKeyCreated', examples: [apiKeyCreatedExample] });
 
 export const apiKeyCreateSchema = z
   .strictObject({
     name: requiredText(200).describe('Who or what uses the key, e.g. a partner'),
     role: z.enum(ROLES).describe('reader < contributor < verifier < admin'),
   })
-  .meta({ id: 'ApiKeyCreate' });
+  .meta({ id: 'ApiKeyCreate', examples: [apiKeyCreateExample] });
 
 export const apiKeyListQuery = z.object({
   ...pageQuerySchema,
+  ...countQuerySchema,
   include_revoked: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -43,7 +45,7 @@ export const apiKeyListQuery = z.object({
     .describe('true to list revoked keys too'),
 });
 
-export const apiKeyPageSchema = pageSchema(apiKeySchema, 'ApiKeyPage');
+export const apiKeyPageSchema = pageSchema(apiKeySchema, 'ApiKeyPage', pageExample(apiKeyExample));
 
 export type ApiKeyDto = z.output<typeof apiKeySchema>;
 export type ApiKeyCreate = z.output<typeof apiKeyCreateSchema>;

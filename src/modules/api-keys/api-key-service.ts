@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { allOf, byCreation, keyset } from '../../core/paging';
+import { readTogether, type Db, type Executor } from '../../db/client';
+import { allOf, byCreation, keyset, type Page } from '../../core/paging';
 import { apiKeys, type ApiKeyRow } from '../../db/schema';
 import { hashSecret, type KeyLookup } from '../../http/access';
 import { iso, isoOrNull } from '../../http/fields';
@@ -59,6 +59,31 @@ export function createApiKeyService({ db, kernel }: { db: Db; kernel: WriteKerne
         .onConflictDoNothing();
     },
 
+    /**
+     * The first start's admin key: created, and returned with its secret, only when the database holds no key at
+     * all (revoked ones included), so that a fresh install can be written to at once. The table is locked while
+     * it is checked, so that instances starting together on one server create one key between them.
+     */
+    async createFirstAdmin(): Promise<(ApiKeyDto & { secret: string }) | undefined> {
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`LOCK TABLE ${apiKeys} IN SHARE ROW EXCLUSIVE MODE`);
+        const [any] = await tx.select({ id: apiKeys.id }).from(apiKeys).limit(1);
+        if (any) return undefined;
+        const secret = newSecret();
+        const [row] = await tx
+          .insert(apiKeys)
+          .values({
+            name: 'first admin key',
+            role: 'admin',
+            prefix: secret.slice(0, 12),
+            secretHash: hashSecret(secret),
+            createdBy: 'system',
+          })
+          .returning();
+        return { ...toApiKeyDto(row!), secret };
+      });
+    },
+
     /** Revokes a live key; never the last live admin key, without which nobody could manage keys again. */
     async revoke(id: string, options: WriteOptions = {}): Promise<void> {
       await kernel.run(options, async ({ tx }) => {
@@ -83,16 +108,27 @@ export function createApiKeyService({ db, kernel }: { db: Db; kernel: WriteKerne
       });
     },
 
-    async list(query: ApiKeyListQuery) {
+    async list(query: ApiKeyListQuery): Promise<Page<ApiKeyDto>> {
       const page = keyset('created_at', byCreation(apiKeys.createdAt, apiKeys.id), query.cursor, query.limit);
-      const rows = await db
-        .select()
-        .from(apiKeys)
-        .where(allOf(query.include_revoked ? undefined : isNull(apiKeys.revokedAt), page.after))
-        .orderBy(...page.orderBy)
-        .limit(page.fetch);
-      const { rows: pageRows, nextCursor } = page.page(rows, (r) => [r.createdAt, r.id]);
-      return { data: pageRows.map(toApiKeyDto), nextCursor };
+      const live = query.include_revoked ? undefined : isNull(apiKeys.revokedAt);
+      const read = async (tx: Executor) => {
+        const rows = await tx
+          .select()
+          .from(apiKeys)
+          .where(allOf(live, page.after))
+          .orderBy(...page.orderBy)
+          .limit(page.fetch);
+        const { rows: pageRows, nextCursor } = page.page(rows, (r) => [r.createdAt, r.id]);
+        return { data: pageRows.map(toApiKeyDto), nextCursor };
+      };
+      if (!query.count) return read(db);
+      return readTogether(db, async (tx) => {
+        const [row] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(apiKeys)
+          .where(allOf(live));
+        return { ...(await read(tx)), total: row!.n };
+      });
     },
 
     /** The lookup the access hook uses. */

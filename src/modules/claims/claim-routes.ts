@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { idParams } from '../../http/fields';
-import { chooseFormat, sendFormattedPage } from '../../http/formats';
+import { chooseFormat, exampleOf, formatExamples, sendFormattedPage, withExample } from '../../http/formats';
 import { requireRole } from '../../http/access';
 import { sendPage } from '../../http/pagination';
 import { securedProblems } from '../../http/problems';
@@ -86,10 +86,11 @@ export async function claimRoutes(
     ...historyRoute({ resourceType: 'claim', singular: 'Claim', tag: 'claims', history, redaction }),
   });
 
+  const examples = formatExamples(claimRepresentations, exampleOf<ClaimDto>(claimSchema));
   app.withTypeProvider<ZodTypeProvider>().route({
     method: 'GET',
     url: '/v1/incidents/:id/claims',
-    config: { access: 'read', responseHeaders: { 200: ['Link'] } },
+    config: { access: 'read', responseHeaders: { 200: ['Link', 'X-Total-Count'] } },
     schema: {
       operationId: 'listIncidentClaims',
       tags: ['claims', 'incidents'],
@@ -103,12 +104,16 @@ export async function claimRoutes(
           content: {
             'application/json': { schema: claimPageSchema },
             'application/x-ndjson': {
-              schema: z.string().describe('One claim per line; the next page is in Link'),
+              schema: withExample(
+                z.string().describe('One claim per line; the next page is in Link'),
+                examples.ndjson,
+              ),
             },
             'text/csv': {
-              schema: z
-                .string()
-                .describe('A header row (and an HXL row with hxl=true), then one row per claim'),
+              schema: withExample(
+                z.string().describe('A header row (and an HXL row with hxl=true), then one row per claim'),
+                examples.csv,
+              ),
             },
           },
         },
@@ -122,10 +127,11 @@ export async function claimRoutes(
       const redactor = await redaction(request);
       const result = await service.list({ ...query, incident_id: request.params.id });
       const data = redactor ? result.data.map((c) => redactor.record('claim', c)) : result.data;
-      const page = sendPage(request, reply, { data, nextCursor: result.nextCursor });
+      const page = sendPage(request, reply, { ...result, data });
       return sendFormattedPage(reply, format, claimRepresentations, page, {
         fields: query.fields,
         hxl: query.hxl,
+        csvRaw: query.csv_raw,
       });
     },
   });

@@ -11,7 +11,8 @@ import {
   uuid,
 } from '../../http/fields';
 import { formatQueryFields } from '../../http/formats';
-import { pageQuerySchema, pageSchema } from '../../core/paging';
+import { countQuerySchema, pageQuerySchema, pageSchema } from '../../core/paging';
+import { claimCreateExample, claimExample, claimPatchExample, pageExample } from '../demo/demo-examples';
 
 const figure = (what: string) =>
   z
@@ -84,6 +85,7 @@ export const claimCreateSchema = z
     id: 'ClaimCreate',
     description:
       'A new claim. The server owns id, version and timestamps; incident_id and source_id cannot change later.',
+    examples: [claimCreateExample],
   });
 
 export const claimPatchSchema = z
@@ -93,6 +95,7 @@ export const claimPatchSchema = z
   .meta({
     id: 'ClaimPatch',
     description: `The fields to change, including a review (review_status, review_note, verifier role); null clears an optional field. ${REVIEW_RULE}`,
+    examples: [claimPatchExample],
   });
 
 export const claimSchema = z
@@ -110,10 +113,11 @@ export const claimSchema = z
     review_note: z.string().nullable(),
     ...lifecycleFields,
   })
-  .meta({ id: 'Claim' });
+  .meta({ id: 'Claim', examples: [claimExample] });
 
 const claimFilters = {
   ...pageQuerySchema,
+  ...countQuerySchema,
   ...formatQueryFields(Object.keys(claimSchema.shape) as [string, ...string[]], false),
   include_deleted: queryBoolean
     .optional()
@@ -131,7 +135,7 @@ export const claimListQuery = z.object({
 /** The same filters under /incidents/{id}/claims, where the path names the incident. */
 export const incidentClaimListQuery = z.object(claimFilters);
 
-export const claimPageSchema = pageSchema(claimSchema, 'ClaimPage');
+export const claimPageSchema = pageSchema(claimSchema, 'ClaimPage', pageExample(claimExample));
 
 export type ClaimCreate = z.output<typeof claimCreateSchema>;
 export type ClaimPatch = z.output<typeof claimPatchSchema>;

@@ -1,4 +1,5 @@
-import type { Db } from '../../db/client';
+import { readTogether, type Db } from '../../db/client';
+import type { Page } from '../../core/paging';
 import type { ClaimRow, NewClaimRow } from '../../db/schema';
 import { NotFoundError, UnprocessableError } from '../../core/errors';
 import { assertChanged, type Write, type WriteKernel, type WriteOptions } from '../../core/write';
@@ -153,9 +154,15 @@ export function createClaimService({ db, kernel, claims, incidents, sources }: C
       });
     },
 
-    async list(query: ClaimListQuery) {
-      const { rows, nextCursor } = await claims.list(db, query);
-      return { data: rows.map(toClaimDto), nextCursor };
+    async list(query: ClaimListQuery): Promise<Page<ClaimDto>> {
+      if (!query.count) {
+        const { rows, nextCursor } = await claims.list(db, query);
+        return { data: rows.map(toClaimDto), nextCursor };
+      }
+      return readTogether(db, async (tx) => {
+        const { rows, nextCursor } = await claims.list(tx, query);
+        return { data: rows.map(toClaimDto), nextCursor, total: await claims.count(tx, query) };
+      });
     },
   };
 }

@@ -8,6 +8,10 @@ import { cursorExportStream, exportStream } from '../../http/export-stream';
 import type { Redaction } from '../../http/redaction';
 import {
   chooseFormat,
+  csvRawOf,
+  exampleOf,
+  formatExamples,
+  withExample,
   csvColumns,
   csvHead,
   FORMATS,
@@ -30,7 +34,7 @@ import { sourceRepresentations } from '../sources/source-formats';
 import { sourceListQuery, sourceSchema } from '../sources/source-schemas';
 import type { SourceService } from '../sources/source-service';
 
-type ExportQuery = { format?: Format; fields?: string[]; hxl?: boolean };
+type ExportQuery = { format?: Format; fields?: string[]; hxl?: boolean; csv_raw?: boolean };
 
 /** An export the database formats itself: the statement for a query, format and field selection. */
 type SqlExport = (
@@ -63,6 +67,8 @@ function exportRoute<T extends object>(
   // The collection's name: the operation's name and tag, and the file's.
   const singular = spec.resourceType;
   const collection = `${singular}s`;
+  const item = exampleOf<T>(spec.item);
+  const examples = formatExamples(spec.representations, item);
   return {
     config: { access: 'read' },
     schema: {
@@ -75,15 +81,30 @@ function exportRoute<T extends object>(
         200: {
           description: `Every matching ${singular}, streamed`,
           content: {
-            'application/json': { schema: z.array(spec.item) },
-            'application/x-ndjson': { schema: z.string().describe(`One ${singular} per line`) },
+            'application/json': {
+              schema: withExample(z.array(spec.item), item === undefined ? undefined : [item]),
+            },
+            'application/x-ndjson': {
+              schema: withExample(z.string().describe(`One ${singular} per line`), examples.ndjson),
+            },
             'text/csv': {
-              schema: z
-                .string()
-                .describe('A header row (and an HXL row with hxl=true), then one row per record'),
+              schema: withExample(
+                z.string().describe('A header row (and an HXL row with hxl=true), then one row per record'),
+                examples.csv,
+              ),
             },
             ...(spec.representations.feature
-              ? { 'application/geo+json': { schema: featureCollectionSchema(spec.item) } }
+              ? {
+                  'application/geo+json': {
+                    schema: withExample(
+                      featureCollectionSchema(spec.item),
+                      examples.geojson && {
+                        type: examples.geojson.type,
+                        features: examples.geojson.features,
+                      },
+                    ),
+                  },
+                }
               : {}),
           },
         },
@@ -93,7 +114,8 @@ function exportRoute<T extends object>(
     handler: async (request, reply) => {
       const query = request.query as ExportQuery & Record<string, unknown>;
       const format = chooseFormat(request, formats, query.format);
-      const { format: _format, fields, hxl, ...filters } = query;
+      const { format: _format, fields, hxl, csv_raw: csvRawGiven, ...filters } = query;
+      const csvRaw = csvRawOf(format, csvRawGiven);
       const extension = { json: 'json', ndjson: 'ndjson', csv: 'csv', geojson: 'geojson' }[format];
       const redactor = await redaction(request, spec.resourceType);
       const viewer = { seesProtected: seesProtected(request) };
@@ -110,7 +132,7 @@ function exportRoute<T extends object>(
         const columns = csvColumns(spec.representations, fields).map((c) => c.name);
         const statement = spec.sql({ ...filters, ...viewer }, format, fields, columns);
         const head = format === 'csv' ? csvHead(spec.representations, fields, hxl ?? false) : '';
-        return send(cursorExportStream(database.readCursor(statement, CURSOR_BATCH), format, head));
+        return send(cursorExportStream(database.readCursor(statement, CURSOR_BATCH), format, head, csvRaw));
       }
       const list = spec.list as (query: object) => Promise<Page<T>>;
       // Each batch is redacted for this viewer before it is written.
@@ -120,7 +142,7 @@ function exportRoute<T extends object>(
           ? { ...page, data: page.data.map((d) => redactor.record(spec.resourceType, d)) }
           : page;
       };
-      return send(exportStream(read, filters, format, spec.representations, { fields, hxl }));
+      return send(exportStream(read, filters, format, spec.representations, { fields, hxl, csvRaw }));
     },
   };
 }
@@ -167,7 +189,7 @@ export async function exportRoutes(
       {
         resourceType: 'claim',
         item: claimSchema,
-        query: claimListQuery.omit({ limit: true, cursor: true }),
+        query: claimListQuery.omit({ limit: true, cursor: true, count: true }),
         list: services.claims.list as never,
         representations: claimRepresentations,
       },
@@ -182,7 +204,7 @@ export async function exportRoutes(
       {
         resourceType: 'source',
         item: sourceSchema,
-        query: sourceListQuery.omit({ limit: true, cursor: true }),
+        query: sourceListQuery.omit({ limit: true, cursor: true, count: true }),
         list: services.sources.list as never,
         representations: sourceRepresentations,
       },

@@ -6,7 +6,9 @@ import { AppError } from '../../core/errors';
 import { problemResponses } from '../../http/problems';
 import { jsonResponse } from '../../http/responses';
 
-const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+const healthSchema = z
+  .object({ status: z.literal('ok') })
+  .meta({ id: 'Health', examples: [{ status: 'ok' }] });
 
 export async function healthRoutes(
   parent: FastifyInstance,
@@ -22,7 +24,7 @@ export async function healthRoutes(
       operationId: 'getHealth',
       tags: ['operations'],
       summary: 'Liveness: the process is up',
-      response: { 200: jsonResponse(healthSchema, 'The process is up') },
+      response: { 200: jsonResponse(healthSchema, 'The process is up'), ...problemResponses() },
     },
     logLevel: 'warn',
     handler: async () => ({ status: 'ok' as const }),
@@ -40,7 +42,7 @@ export async function healthRoutes(
         200: jsonResponse(
           z
             .object({ status: z.literal('ok'), database: z.enum(['postgres', 'pglite']) })
-            .meta({ id: 'Readiness' }),
+            .meta({ id: 'Readiness', examples: [{ status: 'ok', database: 'postgres' }] }),
           'The database answers',
         ),
         ...problemResponses(503),

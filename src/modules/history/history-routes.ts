@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ResourceType } from '../../core/journal';
 import { idParams } from '../../http/fields';
-import { linkNext, sendPage } from '../../http/pagination';
+import { linkPages, sendPage } from '../../http/pagination';
 import { securedProblems } from '../../http/problems';
 import type { Redaction } from '../../http/redaction';
 import type { RouteDefinition } from '../../http/resource-routes';
@@ -85,7 +85,7 @@ export async function changeFeedRoutes(
       const data = redactor
         ? feed.data.map((c) => ({ ...c, state: redactor.record(c.resource_type, c.state) }))
         : feed.data;
-      if (full) linkNext(request, reply, 'after', nextCursor);
+      linkPages(request, reply, 'after', full ? nextCursor : null);
       return { data, next_cursor: nextCursor };
     },
   });

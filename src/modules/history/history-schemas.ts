@@ -3,6 +3,7 @@ import { CHANGE_ACTIONS, RESOURCE_TYPES } from '../../db/schema';
 import { timestampOutput, uuid } from '../../http/fields';
 import { FEED_CURSOR } from '../../core/journal';
 import { pageQuerySchema } from '../../core/paging';
+import { changeFeedExample, historyPageExample } from '../demo/demo-examples';
 
 const fieldChanges = z
   .record(z.string(), z.object({ from: z.unknown(), to: z.unknown() }))
@@ -31,7 +32,7 @@ export const historyPageSchema = z
     data: z.array(historyEntrySchema),
     next_cursor: z.string().nullable(),
   })
-  .meta({ id: 'HistoryPage' });
+  .meta({ id: 'HistoryPage', examples: [historyPageExample] });
 
 export const historyQuery = z.object(pageQuerySchema);
 
@@ -57,7 +58,7 @@ export const changeFeedSchema = z
         'Pass as `after` to continue; unchanged when there is nothing new yet, so a client can poll with it',
       ),
   })
-  .meta({ id: 'ChangeFeed' });
+  .meta({ id: 'ChangeFeed', examples: [changeFeedExample] });
 
 export const changeFeedQuery = z.object({
   after: z

@@ -8,6 +8,7 @@ import { chooseFormat } from '../../http/formats';
 import { AppError } from '../../core/errors';
 import { problemSchema, securedProblems } from '../../http/problems';
 import { writeContext } from '../../http/request-context';
+import { importCsvExample, importReportExample, incidentCreateExample } from '../demo/demo-examples';
 import type { ImportService } from './import-service';
 import {
   IMPORT_MEDIA_TYPES,
@@ -114,7 +115,9 @@ export async function importRoutes(
         .string()
         .describe(
           'The file: text/csv for acled_csv, ucdp_ged_csv and csv; application/x-ndjson for ndjson. At most IMPORT_BODY_LIMIT bytes.',
-        ),
+        )
+        // One example per media type, in the order of consumes: an ACLED file, then incidents as NDJSON.
+        .meta({ examples: [importCsvExample, `${JSON.stringify(incidentCreateExample)}\n`] }),
       response: {
         200: {
           description: 'What each row did',
@@ -125,7 +128,17 @@ export async function importRoutes(
                 .string()
                 .describe(
                   'One ImportRow per line, then {format, dry_run, summary}, with error (a Problem) if the import stopped early',
-                ),
+                )
+                .meta({
+                  examples: [
+                    [
+                      ...importReportExample.rows,
+                      { format: 'acled_csv', dry_run: false, summary: importReportExample.summary },
+                    ]
+                      .map((line) => `${JSON.stringify(line)}\n`)
+                      .join(''),
+                  ],
+                }),
             },
           },
         },

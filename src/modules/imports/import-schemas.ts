@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { queryBoolean, uuid } from '../../http/fields';
 import { problemSchema } from '../../http/problems';
 import { externalIdSchema } from '../incidents/incident-schemas';
+import { importReportExample } from '../demo/demo-examples';
 
 export const IMPORT_FORMATS = ['acled_csv', 'ucdp_ged_csv', 'ndjson', 'csv'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -76,7 +77,7 @@ export const importReportSchema = z
     summary: importSummarySchema,
     rows: z.array(importRowSchema).describe('One entry per record, in file order'),
   })
-  .meta({ id: 'ImportReport' });
+  .meta({ id: 'ImportReport', examples: [importReportExample] });
 
 /** The last line of a streamed (NDJSON) report; `error` says why the import stopped early, if it did. */
 export const importSummaryLineSchema = z.object({

@@ -369,6 +369,15 @@ export function createIncidentRepository() {
       return sql`SELECT ${columns.select} FROM ${incidents}${lateral} WHERE ${where} ORDER BY ${order}`;
     },
 
+    /** How many incidents the list's filters select, on every page. */
+    async count(db: Executor, query: IncidentFilters & Viewer): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(incidents)
+        .where(allOf(...incidentConditions(query)));
+      return row!.n;
+    },
+
     async list(db: Executor, query: IncidentListQuery & Viewer) {
       const sort = sortOf(query.sort ?? (query.q ? 'relevance' : '-occurred_from'), query.q);
       const page = keyset(sort.name, sort.spec, query.cursor, query.limit);

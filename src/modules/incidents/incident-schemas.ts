@@ -21,7 +21,14 @@ import {
   uuid,
 } from '../../http/fields';
 import { formatQueryFields } from '../../http/formats';
-import { pageQuerySchema, pageSchema } from '../../core/paging';
+import { countQuerySchema, pageQuerySchema, pageSchema } from '../../core/paging';
+import {
+  incidentCreateExample,
+  incidentExample,
+  incidentPatchExample,
+  pageExample,
+  verificationRequestExample,
+} from '../demo/demo-examples';
 
 const category = z.enum(INCIDENT_CATEGORIES);
 const subcategory = z.enum(INCIDENT_SUBCATEGORIES);
@@ -130,6 +137,7 @@ export const incidentCreateSchema = z
   .meta({
     id: 'IncidentCreate',
     description: 'A new incident. The server owns id, ref, status, casualties, version and timestamps.',
+    examples: [incidentCreateExample],
   });
 
 export const incidentPatchSchema = z
@@ -140,7 +148,11 @@ export const incidentPatchSchema = z
     message: 'must not be before occurred_from',
     path: ['occurred_to'],
   })
-  .meta({ id: 'IncidentPatch', description: 'The fields to change; lists given replace the stored list.' });
+  .meta({
+    id: 'IncidentPatch',
+    description: 'The fields to change; lists given replace the stored list.',
+    examples: [incidentPatchExample],
+  });
 
 export const figureEstimateSchema = z
   .object({
@@ -184,7 +196,7 @@ export const verificationRequestSchema = z
       .describe('verified or discredited override the rules; auto hands the status back to them'),
     rationale: requiredText(10_000).describe('Why: required, kept in the history'),
   })
-  .meta({ id: 'VerificationRequest' });
+  .meta({ id: 'VerificationRequest', examples: [verificationRequestExample] });
 
 export const incidentSchema = z
   .object({
@@ -221,7 +233,7 @@ export const incidentSchema = z
     casualties: casualtiesSchema,
     ...lifecycleFields,
   })
-  .meta({ id: 'Incident' });
+  .meta({ id: 'Incident', examples: [incidentExample] });
 
 export const INCIDENT_SORTS = [
   'occurred_from',
@@ -317,6 +329,7 @@ export const incidentFiltersQuery = filterRefinements(z.object(incidentFilterFie
 export const incidentListQuery = filterRefinements(
   z.object({
     ...pageQuerySchema,
+    ...countQuerySchema,
     ...incidentFilterFields,
     ...formatQueryFields(Object.keys(incidentSchema.shape) as [string, ...string[]], true),
     sort: z
@@ -343,7 +356,7 @@ export const incidentExportQuery = filterRefinements(
   path: ['sort'],
 });
 
-export const incidentPageSchema = pageSchema(incidentSchema, 'IncidentPage');
+export const incidentPageSchema = pageSchema(incidentSchema, 'IncidentPage', pageExample(incidentExample));
 
 export type IncidentCreate = z.output<typeof incidentCreateSchema>;
 export type IncidentPatch = z.output<typeof incidentPatchSchema>;

@@ -1,6 +1,7 @@
 import type { Viewer } from '../../http/access';
 import { sql } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/client';
+import { readTogether, type Db, type Executor } from '../../db/client';
+import type { Page } from '../../core/paging';
 import type { NewIncidentRow } from '../../db/schema';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../core/errors';
 import { assertChanged, type Write, type WriteKernel, type WriteOptions } from '../../core/write';
@@ -185,9 +186,15 @@ export function createIncidentService({ db, kernel, incidents, truth }: Incident
       });
     },
 
-    async list(query: IncidentListQuery & Viewer) {
-      const { rows, nextCursor } = await incidents.list(db, query);
-      return { data: rows.map(toIncidentDto), nextCursor };
+    async list(query: IncidentListQuery & Viewer): Promise<Page<IncidentDto>> {
+      if (!query.count) {
+        const { rows, nextCursor } = await incidents.list(db, query);
+        return { data: rows.map(toIncidentDto), nextCursor };
+      }
+      return readTogether(db, async (tx) => {
+        const { rows, nextCursor } = await incidents.list(tx, query);
+        return { data: rows.map(toIncidentDto), nextCursor, total: await incidents.count(tx, query) };
+      });
     },
 
     /** The statement of an export formatted by the database (see the repository's exportQuery). */

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, ilike, inArray, isNull, or } from 'drizzle-orm';
+import { and, eq, getTableColumns, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client';
 import type { Viewer } from '../../http/access';
 import { allOf, byCreation, keyset } from '../../core/paging';
@@ -7,6 +7,20 @@ import { claims, sources, type NewSourceRow, type SourceRow } from '../../db/sch
 import type { SourceListQuery } from './source-schemas';
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function conditions(query: SourceListQuery & Viewer) {
+  return [
+    query.include_deleted ? undefined : isNull(sources.deletedAt),
+    query.kind?.length ? inArray(sources.kind, query.kind) : undefined,
+    // Below contributor a protected source must not be findable by its hidden name or acronym.
+    query.q
+      ? and(
+          or(ilike(sources.name, likePattern(query.q)), ilike(sources.acronym, likePattern(query.q))),
+          query.seesProtected ? undefined : eq(sources.protected, false),
+        )
+      : undefined,
+  ];
+}
 
 export function createSourceRepository() {
   const versioned = versionedRows<SourceRow, NewSourceRow>(
@@ -56,23 +70,19 @@ export function createSourceRepository() {
       const rows = await db
         .select()
         .from(sources)
-        .where(
-          allOf(
-            query.include_deleted ? undefined : isNull(sources.deletedAt),
-            query.kind?.length ? inArray(sources.kind, query.kind) : undefined,
-            // Below contributor a protected source must not be findable by its hidden name or acronym.
-            query.q
-              ? and(
-                  or(ilike(sources.name, likePattern(query.q)), ilike(sources.acronym, likePattern(query.q))),
-                  query.seesProtected ? undefined : eq(sources.protected, false),
-                )
-              : undefined,
-            page.after,
-          ),
-        )
+        .where(allOf(...conditions(query), page.after))
         .orderBy(...page.orderBy)
         .limit(page.fetch);
       return page.page(rows, (r) => [r.createdAt, r.id]);
+    },
+
+    /** How many sources the list's filters select, on every page. */
+    async count(db: Executor, query: SourceListQuery & Viewer): Promise<number> {
+      const [row] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(sources)
+        .where(allOf(...conditions(query)));
+      return row!.n;
     },
   };
 }

@@ -11,7 +11,8 @@ import {
   uuid,
 } from '../../http/fields';
 import { formatQueryFields } from '../../http/formats';
-import { pageQuerySchema, pageSchema } from '../../core/paging';
+import { countQuerySchema, pageQuerySchema, pageSchema } from '../../core/paging';
+import { pageExample, sourceCreateExample, sourceExample, sourcePatchExample } from '../demo/demo-examples';
 
 const kind = z.enum(SOURCE_KINDS).describe('What kind of speaker this is');
 const reliability = z
@@ -48,13 +49,18 @@ export const sourceCreateSchema = z
   .meta({
     id: 'SourceCreate',
     description: 'A new source; fields the server owns (id, version, timestamps) are rejected.',
+    examples: [sourceCreateExample],
   });
 
 export const sourcePatchSchema = z
   .strictObject(writableFields)
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'must change at least one field')
-  .meta({ id: 'SourcePatch', description: 'The fields to change; null clears an optional field.' });
+  .meta({
+    id: 'SourcePatch',
+    description: 'The fields to change; null clears an optional field.',
+    examples: [sourcePatchExample],
+  });
 
 export const sourceSchema = z
   .object({
@@ -63,10 +69,11 @@ export const sourceSchema = z
     name: z.string(),
     ...lifecycleFields,
   })
-  .meta({ id: 'Source' });
+  .meta({ id: 'Source', examples: [sourceExample] });
 
 export const sourceListQuery = z.object({
   ...pageQuerySchema,
+  ...countQuerySchema,
   ...formatQueryFields(Object.keys(sourceSchema.shape) as [string, ...string[]], false),
   include_deleted: queryBoolean
     .optional()
@@ -75,7 +82,7 @@ export const sourceListQuery = z.object({
   q: text(200).optional().describe('Case-insensitive match on name or acronym'),
 });
 
-export const sourcePageSchema = pageSchema(sourceSchema, 'SourcePage');
+export const sourcePageSchema = pageSchema(sourceSchema, 'SourcePage', pageExample(sourceExample));
 
 export type SourceCreate = z.output<typeof sourceCreateSchema>;
 export type SourcePatch = z.output<typeof sourcePatchSchema>;

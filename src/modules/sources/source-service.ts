@@ -1,5 +1,6 @@
 import type { Viewer } from '../../http/access';
-import type { Db } from '../../db/client';
+import { readTogether, type Db } from '../../db/client';
+import type { Page } from '../../core/paging';
 import type { NewSourceRow, SourceRow } from '../../db/schema';
 import { ConflictError, NotFoundError } from '../../core/errors';
 import { assertChanged, type WriteKernel, type WriteOptions } from '../../core/write';
@@ -109,9 +110,15 @@ export function createSourceService({ db, kernel, sources }: SourceServiceDeps) 
       });
     },
 
-    async list(query: SourceListQuery & Viewer) {
-      const { rows, nextCursor } = await sources.list(db, query);
-      return { data: rows.map(toSourceDto), nextCursor };
+    async list(query: SourceListQuery & Viewer): Promise<Page<SourceDto>> {
+      if (!query.count) {
+        const { rows, nextCursor } = await sources.list(db, query);
+        return { data: rows.map(toSourceDto), nextCursor };
+      }
+      return readTogether(db, async (tx) => {
+        const { rows, nextCursor } = await sources.list(tx, query);
+        return { data: rows.map(toSourceDto), nextCursor, total: await sources.count(tx, query) };
+      });
     },
   };
 }

@@ -7,6 +7,7 @@ import { seesProtected } from '../../http/access';
 import { securedProblems } from '../../http/problems';
 import { jsonResponse } from '../../http/responses';
 import { filterRefinements, incidentFilterFields } from '../incidents/incident-schemas';
+import { incidentStatsExample } from '../demo/demo-examples';
 import { createStatsRepository, GROUPINGS } from './stats-repository';
 
 const range = z.object({ low: z.number(), best: z.number(), high: z.number() });
@@ -32,7 +33,7 @@ const statsSchema = z
       }),
     ),
   })
-  .meta({ id: 'IncidentStats' });
+  .meta({ id: 'IncidentStats', examples: [incidentStatsExample] });
 
 const statsQuery = filterRefinements(
   z.object({

@@ -1,5 +1,6 @@
 import { FIGURES } from '../../../domain/vocabulary';
 import type { FieldError } from '../../../core/errors';
+import { restoreCell } from '../../../http/formats';
 import { decimalCell, listCell, textCell } from '../cells';
 import {
   EVENT_FIELDS,
@@ -60,7 +61,12 @@ export function mapIncident(value: unknown, row: number, errors: FieldError[] = 
 const ACTOR = /^(.+) \((perpetrator|target|other)\)$/;
 
 /** A CSV row of the incident export, turned back into the representation. */
-function mapRow(cells: Record<string, string>, row: number): MappedRow {
+function mapRow(written: Record<string, string>, row: number): MappedRow {
+  // Cells as the export neutralised them for spreadsheets (a leading quote before =, +, -, @…) are read back as
+  // they were stored.
+  const cells = Object.fromEntries(
+    Object.entries(written).map(([column, cell]) => [column, restoreCell(cell)]),
+  );
   const errors: FieldError[] = [];
   const nullable = (column: string) => (column in cells ? textCell(cells[column]) : undefined);
   const actors = listCell(cells.actors).map((entry) => {
